@@ -1,0 +1,7 @@
+export * from './assert.js';
+export * from './clock.js';
+export * from './duration.js';
+export * from './errors.js';
+export * as limits from './limits.js';
+export * from './logger.js';
+export * from './rng.js';

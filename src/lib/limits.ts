@@ -1,0 +1,36 @@
+/**
+ * Every bound in Muster, in one place, each with why it is what it is. Names end in their unit.
+ */
+
+/** Largest KV value: Consul's `kv_max_value_size` default (raft.SuggestedMaxDataSize), 512 KiB. */
+export const kvValueBytesMax = 512 * 1024;
+
+/** Operations in one /v1/txn request: 64 in Consul up to 1.13 (we match 1.8.7, our reference). */
+export const txnOpsMax = 64;
+
+/** Bytes of one /v1/txn request body: Consul's `txn_max_req_len` default, 512 KiB. */
+export const txnRequestBytesMax = 512 * 1024;
+
+/** Bytes of any other request body we read into memory (service definitions, sessions...). */
+export const requestBodyBytesMax = 512 * 1024 + 4096;
+
+/** Blocking queries: `default_query_time` 300s and `max_query_time` 600s, as Consul. */
+export const queryWaitMsDefault = 300_000;
+export const queryWaitMsMax = 600_000;
+
+/** Blocking-query jitter: up to wait/16 (Consul's structs.JitterFraction). */
+export const queryJitterFraction = 16;
+
+/**
+ * Watch channels one blocking query may hold before it falls back to a coarser (table-level)
+ * watch: Consul's watchLimit (8192 since PR #7200; 2048 before caused GH#4984).
+ */
+export const watchSetSoftLimit = 8192;
+
+/** Node meta: at most 64 pairs, keys up to 128 chars, values up to 512 (Consul's limits). */
+export const nodeMetaPairsMax = 64;
+export const nodeMetaKeyCharsMax = 128;
+export const nodeMetaValueCharsMax = 512;
+
+/** Lines kept in memory for /v1/agent/monitor subscribers that read slower than we log. */
+export const monitorBufferLinesMax = 512;
