@@ -1,0 +1,3 @@
+export * from './commands.js';
+export * from './fsm.js';
+export * from './log.js';

@@ -1,0 +1,197 @@
+/**
+ * The KV table: Consul's state/kvs.go semantics on our persistent store.
+ *
+ * Every mutator has the `…Txn(tx, …)` shape so /v1/txn composes them in one write txn.
+ * Reads return `{ index, … }` where the index follows Consul's rules: a single key reports the
+ * KV table index (kvs and tombstones), a prefix listing the highest ModifyIndex under the
+ * prefix or of a tombstone under it, so the index never goes backwards after a delete.
+ */
+import type { Store, StoreState, WriteTxn } from './store.js';
+import type { KVEntry } from './types.js';
+import type { WatchSet } from './watch.js';
+
+/** What a writer gives; the store fills in the indexes. */
+export interface KVWrite {
+  key: string;
+  value: Uint8Array | null;
+  flags: number;
+  session?: string;
+}
+
+export function kvsMaxIndex(store: Store): number {
+  return store.maxIndex('kvs', 'tombstones');
+}
+
+export function kvsGet(store: Store, key: string, ws?: WatchSet): { index: number; entry: KVEntry | undefined } {
+  store.watchRow(ws, 'kvs', key);
+  return { index: kvsMaxIndex(store), entry: store.state.kvs.get(key) };
+}
+
+export function kvsList(store: Store, prefix: string, ws?: WatchSet): { index: number; entries: KVEntry[] } {
+  store.watchKVPrefix(ws, prefix);
+  const entries: KVEntry[] = [];
+  let max = 0;
+  store.state.kvs.forEachPrefix(prefix, (_k, e) => {
+    entries.push(e);
+    if (e.modifyIndex > max) max = e.modifyIndex;
+  });
+  return { index: prefixIndex(store, prefix, max), entries };
+}
+
+/**
+ * Keys under `prefix`; with a separator, each key is cut after the first separator that
+ * follows the prefix and duplicates are folded (`?keys&separator=/`).
+ */
+export function kvsKeys(store: Store, prefix: string, separator: string, ws?: WatchSet): { index: number; keys: string[] } {
+  store.watchKVPrefix(ws, prefix);
+  const keys: string[] = [];
+  let max = 0;
+  let last = '';
+  store.state.kvs.forEachPrefix(prefix, (key, e) => {
+    if (e.modifyIndex > max) max = e.modifyIndex;
+    let shown = key;
+    if (separator !== '') {
+      const at = key.indexOf(separator, prefix.length);
+      if (at >= 0) shown = key.slice(0, at + separator.length);
+    }
+    if (shown !== last) {
+      keys.push(shown);
+      last = shown;
+    }
+  });
+  return { index: prefixIndex(store, prefix, max), keys };
+}
+
+function prefixIndex(store: Store, prefix: string, entriesMax: number): number {
+  if (prefix === '') return kvsMaxIndex(store) || 0;
+  let max = entriesMax;
+  store.state.tombstones.forEachPrefix(prefix, (_k, idx) => {
+    if (idx > max) max = idx;
+  });
+  return max !== 0 ? max : kvsMaxIndex(store);
+}
+
+/** Plain set. Keeps CreateIndex, LockIndex and (unless `updateSession`) the lock holder. */
+export function kvsSetTxn(tx: WriteTxn, write: KVWrite, updateSession = false): KVEntry {
+  const existing = tx.state.kvs.get(write.key);
+  const entry: KVEntry = {
+    key: write.key,
+    value: write.value,
+    flags: write.flags,
+    createIndex: existing ? existing.createIndex : tx.index,
+    modifyIndex: tx.index,
+    lockIndex: existing ? existing.lockIndex : 0,
+    session: updateSession ? (write.session ?? '') : (existing?.session ?? ''),
+  };
+  if (existing && sameContent(existing, entry)) return existing;
+  tx.state.kvs = tx.state.kvs.set(entry.key, entry);
+  tx.bumpTable('kvs');
+  tx.touchKey(entry.key);
+  return entry;
+}
+
+function sameContent(a: KVEntry, b: KVEntry): boolean {
+  return a.flags === b.flags && a.session === b.session && a.lockIndex === b.lockIndex && bytesEqual(a.value, b.value);
+}
+
+export function bytesEqual(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Check-and-set: `casIndex` 0 means create only if absent, else the current ModifyIndex. */
+export function kvsSetCASTxn(tx: WriteTxn, write: KVWrite, casIndex: number): KVEntry | undefined {
+  const existing = tx.state.kvs.get(write.key);
+  if (casIndex === 0 ? existing !== undefined : existing === undefined || existing.modifyIndex !== casIndex) {
+    return undefined;
+  }
+  return kvsSetTxn(tx, write);
+}
+
+/** Deletes one key, leaving a tombstone. Deleting a missing key changes nothing. */
+export function kvsDeleteTxn(tx: WriteTxn, key: string): void {
+  if (!tx.state.kvs.has(key)) return;
+  tx.state.kvs = tx.state.kvs.delete(key);
+  tx.state.tombstones = tx.state.tombstones.set(key, tx.index);
+  tx.bumpTable('kvs');
+  tx.bumpTable('tombstones');
+  tx.touchKey(key);
+}
+
+/** Deletes a key only at `casIndex`; a key that is already gone counts as deleted (Consul). */
+export function kvsDeleteCASTxn(tx: WriteTxn, key: string, casIndex: number): boolean {
+  const existing = tx.state.kvs.get(key);
+  if (!existing) return true;
+  if (existing.modifyIndex !== casIndex) return false;
+  kvsDeleteTxn(tx, key);
+  return true;
+}
+
+/** Deletes every key under `prefix`; one tombstone at the prefix records it (Consul). */
+export function kvsDeleteTreeTxn(tx: WriteTxn, prefix: string): number {
+  const doomed: string[] = [];
+  tx.state.kvs.forEachPrefix(prefix, (key) => {
+    doomed.push(key);
+  });
+  if (doomed.length === 0) return 0;
+  let kvs = tx.state.kvs;
+  for (const key of doomed) {
+    kvs = kvs.delete(key);
+    tx.touchKey(key);
+  }
+  tx.state.kvs = kvs;
+  tx.state.tombstones = tx.state.tombstones.set(prefix, tx.index);
+  tx.bumpTable('kvs');
+  tx.bumpTable('tombstones');
+  return doomed.length;
+}
+
+/** Acquires the lock on `write.key` for `write.session`. Returns undefined if another holds it. */
+export function kvsLockTxn(tx: WriteTxn, write: KVWrite & { session: string }): KVEntry | undefined {
+  const existing = tx.state.kvs.get(write.key);
+  if (existing && existing.session !== '' && existing.session !== write.session) return undefined;
+  const reacquire = existing !== undefined && existing.session === write.session;
+  const entry: KVEntry = {
+    key: write.key,
+    value: write.value,
+    flags: write.flags,
+    createIndex: existing ? existing.createIndex : tx.index,
+    modifyIndex: tx.index,
+    lockIndex: (existing?.lockIndex ?? 0) + (reacquire ? 0 : 1),
+    session: write.session,
+  };
+  tx.state.kvs = tx.state.kvs.set(entry.key, entry);
+  tx.bumpTable('kvs');
+  tx.touchKey(entry.key);
+  return entry;
+}
+
+/** Releases the lock if `session` holds it; otherwise undefined. */
+export function kvsUnlockTxn(tx: WriteTxn, write: KVWrite & { session: string }): KVEntry | undefined {
+  const existing = tx.state.kvs.get(write.key);
+  if (!existing || existing.session !== write.session) return undefined;
+  const entry: KVEntry = { ...existing, value: write.value, flags: write.flags, modifyIndex: tx.index, session: '' };
+  tx.state.kvs = tx.state.kvs.set(entry.key, entry);
+  tx.bumpTable('kvs');
+  tx.touchKey(entry.key);
+  return entry;
+}
+
+/** Drops tombstones at or below `index` (Consul's graveyard reap, after tombstone_ttl). */
+export function tombstonesReapTxn(tx: WriteTxn, index: number): number {
+  const doomed: string[] = [];
+  for (const [key, idx] of tx.state.tombstones.entries()) if (idx <= index) doomed.push(key);
+  if (doomed.length === 0) return 0;
+  let t = tx.state.tombstones;
+  for (const key of doomed) t = t.delete(key);
+  tx.state.tombstones = t;
+  tx.bumpTable('tombstones');
+  return doomed.length;
+}
+
+/** Reads a state version directly (snapshot iteration, txn reads inside a write). */
+export function kvsGetIn(state: StoreState, key: string): KVEntry | undefined {
+  return state.kvs.get(key);
+}
