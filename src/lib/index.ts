@@ -7,3 +7,4 @@ export * as limits from './limits.js';
 export * from './logger.js';
 export * from './rng.js';
 export * from './codec.js';
+export * from './iso-time.js';

@@ -7,6 +7,8 @@
  * written synchronously so a crash never loses the last words, and monitor subscribers need
  * each record at every level independently of the sink's own level. That is 150 lines here.
  */
+import { isoTimeMs } from './iso-time.js';
+
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 
@@ -47,7 +49,7 @@ export function levelEnabled(level: LogLevel, min: LogLevel): boolean {
 export function formatTextLine(r: LogRecord): string {
   const tag = `[${r.level.toUpperCase()}]`.padEnd(7, ' ');
   const mod = r.module ? `${r.module}: ` : '';
-  let line = `${new Date(r.timeMs).toISOString()} ${tag} ${mod}${r.message}`;
+  let line = `${isoTimeMs(r.timeMs)} ${tag} ${mod}${r.message}`;
   const keys = Object.keys(r.fields);
   if (keys.length > 0) {
     line += ':';
@@ -62,7 +64,7 @@ export function formatJsonLine(r: LogRecord): string {
     '@level': r.level,
     '@message': r.message,
     '@module': r.module,
-    '@timestamp': new Date(r.timeMs).toISOString(),
+    '@timestamp': isoTimeMs(r.timeMs),
   };
   for (const [k, v] of Object.entries(r.fields)) out[k] = v instanceof Error ? v.message : v;
   return JSON.stringify(out);

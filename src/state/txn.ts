@@ -125,6 +125,8 @@ function applyOp(tx: WriteTxn, op: KVTxnOp): KVEntry[] {
     case 'delete-cas':
       if (!kvsDeleteCASTxn(tx, op.key, op.index)) fail(`failed to delete key ${q}, index is stale`);
       return [];
+    default:
+      return fail(`unknown KV verb ${goQuote(String(op.verb))}`);
   }
 }
 

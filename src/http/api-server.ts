@@ -1,0 +1,153 @@
+/**
+ * The HTTP API server: parses each request into a RequestContext, routes it, runs the handler
+ * and writes the Reply with Consul's headers and status codes. It only maps: all behaviour is
+ * in server/ (and the agent behind AgentApi).
+ */
+import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MusterError, type Clock, type ErrorCode, type Logger } from '../lib/index.js';
+import type { QueryMeta, Server } from '../server/index.js';
+import { registerAgent, type AgentApi } from './agent.js';
+import { registerCatalog } from './catalog.js';
+import { RequestContext } from './context.js';
+import { goJson } from './json.js';
+import { registerKV } from './kv.js';
+import type { Reply } from './reply.js';
+import { Router } from './router.js';
+import { registerStatus } from './status.js';
+import { registerTxn } from './txn.js';
+
+export interface HttpApiDeps {
+  server: Server;
+  agent: AgentApi;
+  logger: Logger;
+  clock: Clock;
+  /** Dev mode pretty-prints every JSON reply, as Consul's does. */
+  prettyByDefault: boolean;
+  kvValueBytesMax: number;
+}
+
+const statusOf: Record<ErrorCode, number> = {
+  ERR_BAD_REQUEST: 400,
+  ERR_NOT_FOUND: 404,
+  ERR_METHOD_NOT_ALLOWED: 405,
+  ERR_CONFLICT: 409,
+  ERR_TOO_LARGE: 413,
+  ERR_PERMISSION_DENIED: 403,
+  ERR_NO_LEADER: 500,
+  ERR_NO_PATH_TO_DC: 500,
+  ERR_CONFIG: 500,
+  ERR_INTERNAL: 500,
+};
+
+export class HttpApi {
+  readonly router = new Router();
+  private readonly servers: NodeHttpServer[] = [];
+
+  constructor(private readonly deps: HttpApiDeps) {
+    registerKV(this.router, deps.server, deps.kvValueBytesMax);
+    registerTxn(this.router, deps.server);
+    registerStatus(this.router, deps.server);
+    registerCatalog(this.router, deps.server);
+    registerAgent(this.router, deps.agent);
+    // Consul's index handler: the root answers, every other unrouted path is an empty 404.
+    this.router.add('/', ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'], (ctx) => (ctx.path === '/' ? { text: 'Muster Agent' } : { status: 404 }));
+  }
+
+  /** Listens on host:port; resolves with the bound address (port 0 picks a free one). */
+  listen(host: string, port: number): Promise<AddressInfo> {
+    const srv = createServer({ keepAliveTimeout: 30_000 }, (req, res) => void this.handle(req, res));
+    srv.headersTimeout = 60_000;
+    srv.requestTimeout = 0; // blocking queries may legitimately run for 10 minutes
+    this.servers.push(srv);
+    return new Promise((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(port, host, () => {
+        srv.off('error', reject);
+        resolve(srv.address() as AddressInfo);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      this.servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            s.closeAllConnections();
+          }),
+      ),
+    );
+    this.servers.length = 0;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = this.deps.clock.monotonicMs();
+    let reply: Reply;
+    let pretty = this.deps.prettyByDefault;
+    try {
+      const ctx = new RequestContext(req);
+      pretty ||= ctx.query.has('pretty');
+      reply = await this.route(ctx, req.url ?? '/');
+    } catch (err) {
+      reply = this.errorReply(err, req);
+    }
+    this.write(res, reply, pretty);
+    this.deps.logger.debug('Request finished', {
+      method: req.method,
+      url: req.url,
+      from: `${req.socket.remoteAddress}:${req.socket.remotePort}`,
+      latency: `${(this.deps.clock.monotonicMs() - started).toFixed(3)}ms`,
+    });
+  }
+
+  private async route(ctx: RequestContext, url: string): Promise<Reply> {
+    const q = url.indexOf('?');
+    const m = this.router.match(ctx.path, q < 0 ? '' : url.slice(q + 1));
+    if ('redirect' in m) return { status: 301, headers: { Location: m.redirect }, text: '' };
+    if ('notFound' in m) return { status: 404, text: '404 page not found\n' };
+    if (!m.route.methods.includes(ctx.method)) {
+      return { status: 405, text: `method ${ctx.method} not allowed`, headers: { Allow: m.route.methods.join(',') } };
+    }
+    return m.route.handler(ctx);
+  }
+
+  private errorReply(err: unknown, req: IncomingMessage): Reply {
+    if (MusterError.is(err)) {
+      const status = statusOf[err.code];
+      if (status >= 500) this.deps.logger.error('Request error', { method: req.method, url: req.url, error: err.message });
+      return { status, text: err.message };
+    }
+    this.deps.logger.error('Request error', { method: req.method, url: req.url, error: String((err as Error)?.stack ?? err) });
+    return { status: 500, text: (err as Error)?.message ?? String(err) };
+  }
+
+  private write(res: ServerResponse, reply: Reply, pretty: boolean): void {
+    if (reply.meta) setMeta(res, reply.meta, true);
+    else if (reply.metaNoIndex) setMeta(res, reply.metaNoIndex, false);
+    for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+    let body: string | Uint8Array = '';
+    if (reply.raw !== undefined) {
+      body = reply.raw;
+    } else if (reply.json !== undefined) {
+      res.setHeader('Content-Type', 'application/json');
+      body = goJson(reply.json, pretty);
+    } else if (reply.text !== undefined && reply.text !== '') {
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      body = reply.text;
+    }
+    res.setHeader('Content-Length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+    res.writeHead(reply.status ?? 200);
+    res.end(body);
+  }
+}
+
+function setMeta(res: ServerResponse, meta: QueryMeta, withIndex: boolean): void {
+  if (withIndex) {
+    res.setHeader('X-Consul-Index', String(Math.max(1, meta.index)));
+    res.setHeader('X-Consul-Effective-Consistency', meta.consistency);
+  }
+  res.setHeader('X-Consul-KnownLeader', meta.knownLeader ? 'true' : 'false');
+  res.setHeader('X-Consul-LastContact', String(Math.max(0, Math.round(meta.lastContactMs))));
+}

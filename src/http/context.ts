@@ -1,0 +1,108 @@
+/**
+ * One HTTP request as handlers see it: method, decoded path, Go-style query (a parameter's
+ * presence matters: `?recurse`), headers, the body read with a bound, and an AbortSignal that
+ * fires when the client goes away (so blocked queries release their watches).
+ */
+import type { IncomingMessage } from 'node:http';
+import { MusterError } from '../lib/index.js';
+
+export class Query {
+  private readonly params = new Map<string, string[]>();
+
+  constructor(raw: string) {
+    if (raw === '') return;
+    for (const part of raw.split('&')) {
+      if (part === '') continue;
+      const eq = part.indexOf('=');
+      const k = decodeQueryComponent(eq < 0 ? part : part.slice(0, eq));
+      const v = eq < 0 ? '' : decodeQueryComponent(part.slice(eq + 1));
+      const list = this.params.get(k);
+      if (list) list.push(v);
+      else this.params.set(k, [v]);
+    }
+  }
+
+  has(name: string): boolean {
+    return this.params.has(name);
+  }
+
+  /** The first value, or '' (Go's url.Values.Get). */
+  get(name: string): string {
+    return this.params.get(name)?.[0] ?? '';
+  }
+
+  all(name: string): string[] {
+    return this.params.get(name) ?? [];
+  }
+}
+
+function decodeQueryComponent(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    throw new MusterError('ERR_BAD_REQUEST', `invalid URL escape in query ${JSON.stringify(s)}`);
+  }
+}
+
+export class RequestContext {
+  readonly method: string;
+  /** The decoded path, as Go's URL.Path. */
+  readonly path: string;
+  readonly query: Query;
+  private aborter: AbortController | undefined;
+
+  constructor(readonly req: IncomingMessage) {
+    this.method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q < 0 ? url : url.slice(0, q);
+    try {
+      this.path = decodeURIComponent(rawPath);
+    } catch {
+      throw new MusterError('ERR_BAD_REQUEST', `invalid URL escape in path ${JSON.stringify(rawPath)}`);
+    }
+    this.query = new Query(q < 0 ? '' : url.slice(q + 1));
+  }
+
+  header(name: string): string | undefined {
+    const v = this.req.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  }
+
+  /** Aborts when the client closes the connection before we answered. */
+  get signal(): AbortSignal {
+    if (!this.aborter) {
+      const aborter = new AbortController();
+      this.aborter = aborter;
+      this.req.socket.once('close', () => aborter.abort());
+    }
+    return this.aborter.signal;
+  }
+
+  /** The whole body, or an ERR_TOO_LARGE error once it passes `bytesMax`. */
+  async body(bytesMax: number): Promise<Buffer> {
+    const declared = Number(this.req.headers['content-length'] ?? -1);
+    if (declared > bytesMax) throw tooLargeBody(declared, bytesMax);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of this.req as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > bytesMax) throw tooLargeBody(total, bytesMax);
+      chunks.push(chunk);
+    }
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  }
+}
+
+export class BodyTooLargeError extends MusterError {
+  constructor(
+    readonly bytes: number,
+    readonly bytesMax: number,
+  ) {
+    super('ERR_TOO_LARGE', `Request body(${bytes} bytes) too large, max size: ${bytesMax} bytes.`);
+  }
+}
+
+function tooLargeBody(bytes: number, bytesMax: number): BodyTooLargeError {
+  return new BodyTooLargeError(bytes, bytesMax);
+}

@@ -1,0 +1,5 @@
+export * from './agent.js';
+export * from './api-server.js';
+export * from './context.js';
+export * from './json.js';
+export * from './router.js';

@@ -1,0 +1,20 @@
+/** What a handler returns; the server writes it. Only http/ knows status codes. */
+import type { QueryMeta } from '../server/index.js';
+
+export interface Reply {
+  status?: number;
+  /** A JSON body (goJson, pretty with ?pretty or in dev mode). */
+  json?: unknown;
+  /** A plain-text body. */
+  text?: string;
+  /** Raw bytes, written as they are (KV ?raw). */
+  raw?: Uint8Array;
+  headers?: Record<string, string>;
+  /** Blocking-query metadata: X-Consul-Index, KnownLeader, LastContact, consistency. */
+  meta?: QueryMeta;
+  /** Read-only txn: KnownLeader and LastContact only. */
+  metaNoIndex?: QueryMeta;
+}
+
+export const ok = (json: unknown, meta?: QueryMeta): Reply => (meta ? { json, meta } : { json });
+export const text = (status: number, body: string): Reply => ({ status, text: body });

@@ -1,0 +1,65 @@
+/**
+ * Routing with Go's ServeMux rules, which are what Consul's URLs obey: a pattern ending in `/`
+ * matches its whole subtree, the longest pattern wins, an unclean path (`//`, `/./`, `/../`)
+ * is redirected (301) to its clean form, and a subtree root asked without its slash is
+ * redirected to it. A route lists its methods; any other method gets 405 with `Allow`.
+ *
+ * (find-my-way, DESIGN.md's first choice, routes by parameters and treats trailing slashes and
+ * unclean paths differently; matching Go exactly is simpler with this 80-line table.)
+ */
+import type { RequestContext } from './context.js';
+import type { Reply } from './reply.js';
+
+export type Handler = (ctx: RequestContext) => Promise<Reply> | Reply;
+
+export interface Route {
+  pattern: string;
+  methods: readonly string[];
+  handler: Handler;
+}
+
+export type Match = { route: Route } | { redirect: string } | { notFound: true };
+
+export class Router {
+  private readonly exact = new Map<string, Route>();
+  private readonly subtrees: Route[] = [];
+
+  add(pattern: string, methods: readonly string[], handler: Handler): void {
+    const route: Route = { pattern, methods, handler };
+    if (pattern.endsWith('/')) {
+      this.subtrees.push(route);
+      this.subtrees.sort((a, b) => b.pattern.length - a.pattern.length);
+    } else {
+      this.exact.set(pattern, route);
+    }
+  }
+
+  match(path: string, rawQuery: string): Match {
+    const clean = cleanPath(path);
+    if (clean !== path) return { redirect: clean + (rawQuery ? `?${rawQuery}` : '') };
+    const exact = this.exact.get(path);
+    if (exact) return { route: exact };
+    for (const r of this.subtrees) {
+      if (path.startsWith(r.pattern)) return { route: r };
+    }
+    for (const r of this.subtrees) {
+      if (r.pattern === `${path}/`) return { redirect: r.pattern + (rawQuery ? `?${rawQuery}` : '') };
+    }
+    return { notFound: true };
+  }
+}
+
+/** Go's path.Clean as ServeMux applies it, keeping a trailing slash. */
+export function cleanPath(p: string): string {
+  if (p === '') return '/';
+  if (!p.includes('//') && !p.includes('/.') && p.startsWith('/')) return p;
+  const parts: string[] = [];
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') parts.pop();
+    else parts.push(seg);
+  }
+  let out = '/' + parts.join('/');
+  if (p.endsWith('/') && out !== '/') out += '/';
+  return out;
+}

@@ -1,0 +1,135 @@
+/** PUT /v1/txn: Consul's agent/txn_endpoint.go for KV operations. */
+import { limits, MusterError } from '../lib/index.js';
+import type { Server } from '../server/index.js';
+import { kvTxnVerbs, type KVTxnOp, type TxnOutcome } from '../state/index.js';
+import { decodeStdBase64 } from './base64.js';
+import type { RequestContext } from './context.js';
+import { kvEntryJson } from './kv.js';
+import { parseConsistency } from './query-options.js';
+import type { Reply } from './reply.js';
+import type { Router } from './router.js';
+
+const writeVerbs = new Set(['set', 'delete', 'delete-cas', 'delete-tree', 'cas', 'lock', 'unlock']);
+const txnDocs = 'https://www.consul.io/docs/agent/options.html#txn_max_req_len';
+
+export function registerTxn(router: Router, server: Server): void {
+  router.add('/v1/txn', ['PUT'], (ctx) => txn(ctx, server));
+}
+
+async function txn(ctx: RequestContext, server: Server): Promise<Reply> {
+  const bytesMax = limits.txnRequestBytesMax;
+  const declared = Number(ctx.req.headers['content-length'] ?? -1);
+  if (declared > bytesMax) {
+    return { status: 413, text: `Request body(${declared} bytes) too large, max size: ${bytesMax} bytes. See ${txnDocs}.` };
+  }
+  let raw: unknown;
+  try {
+    const body = await ctx.body(bytesMax);
+    raw = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    if (err instanceof MusterError && err.code === 'ERR_TOO_LARGE') {
+      return { status: 413, text: `Request body too large, max size: ${bytesMax} bytes. See ${txnDocs}.` };
+    }
+    return { status: 400, text: `Failed to parse body: ${(err as Error).message}` };
+  }
+  const converted = convertOps(raw);
+  if ('reply' in converted) return converted.reply;
+  const { ops, writes } = converted;
+  const consistency = writes === 0 ? parseConsistency(ctx) : 'default';
+  const r = await server.txn(ctx.query.get('dc'), ops, { consistency });
+  const json = r.readOnly ? { ...outcomeJson(r.outcome), ...readMetaJson(r.meta) } : outcomeJson(r.outcome);
+  const reply: Reply = { json, ...(r.readOnly ? { metaNoIndex: r.meta } : {}) };
+  if (r.outcome.errors.length > 0) reply.status = 409;
+  return reply;
+}
+
+function outcomeJson(o: TxnOutcome): Record<string, unknown> {
+  const failed = o.errors.length > 0;
+  return {
+    Results: failed ? null : o.results.map((e) => ({ KV: kvEntryJson(e) })),
+    Errors: failed ? o.errors.map((e) => ({ OpIndex: e.opIndex, What: e.what })) : null,
+  };
+}
+
+function readMetaJson(meta: { knownLeader: boolean; lastContactMs: number }): Record<string, unknown> {
+  return { Index: 0, LastContact: meta.lastContactMs * 1e6, KnownLeader: meta.knownLeader, ConsistencyLevel: '' };
+}
+
+/** Case-insensitive field lookup, as Go's JSON and mapstructure decoding match names. */
+function field(obj: Record<string, unknown>, name: string): unknown {
+  if (name in obj) return obj[name];
+  const lower = name.toLowerCase();
+  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return obj[k];
+  return undefined;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+type Converted = { ops: KVTxnOp[]; writes: number } | { reply: Reply };
+
+function convertOps(raw: unknown): Converted {
+  const bad = (msg: string): Converted => ({ reply: { status: 400, text: `Failed to parse body: ${msg}` } });
+  if (raw === null) return { ops: [], writes: 0 };
+  if (!Array.isArray(raw)) return bad(`json: cannot unmarshal ${goJsonType(raw)} into Go value of type api.TxnOps`);
+  if (raw.length > limits.txnOpsMax) {
+    return { reply: { status: 413, text: `Transaction contains too many operations (${raw.length} > ${limits.txnOpsMax})` } };
+  }
+  const ops: KVTxnOp[] = [];
+  let writes = 0;
+  let netBytes = 0;
+  for (const item of raw) {
+    if (!isObject(item)) return bad(`json: cannot unmarshal ${goJsonType(item)} into Go struct field of type api.TxnOp`);
+    const kv = field(item, 'KV');
+    if (kv === undefined || kv === null) continue; // Node, Service and Check ops come with the catalog
+    if (!isObject(kv)) return bad(`unexpected raw KV type: ${goJsonType(kv)}`);
+    const op = convertKV(kv);
+    if (typeof op === 'string') return bad(op);
+    if (op.value && op.value.length > limits.kvValueBytesMax) {
+      return { reply: { status: 413, text: `Value for key ${JSON.stringify(op.key)} is too large (${op.value.length} > ${limits.kvValueBytesMax} bytes)` } };
+    }
+    netBytes += op.value?.length ?? 0;
+    if (writeVerbs.has(op.verb)) writes++;
+    ops.push(op);
+  }
+  if (netBytes > limits.kvValueBytesMax) {
+    return { reply: { status: 413, text: `Cumulative size of key data is too large (${netBytes} > ${limits.kvValueBytesMax} bytes)` } };
+  }
+  return { ops, writes };
+}
+
+function convertKV(kv: Record<string, unknown>): KVTxnOp | string {
+  const verb = field(kv, 'Verb') ?? '';
+  const key = field(kv, 'Key') ?? '';
+  const session = field(kv, 'Session') ?? '';
+  const flags = field(kv, 'Flags') ?? 0;
+  const index = field(kv, 'Index') ?? 0;
+  const value = field(kv, 'Value') ?? null;
+  if (typeof verb !== 'string') return `'Verb' expected type 'api.KVOp', got ${goJsonType(verb)}`;
+  if (typeof key !== 'string') return `'Key' expected type 'string', got ${goJsonType(key)}`;
+  if (typeof session !== 'string') return `'Session' expected type 'string', got ${goJsonType(session)}`;
+  if (!isUint(flags)) return `'Flags' expected type 'uint64', got ${goJsonType(flags)}`;
+  if (!isUint(index)) return `'Index' expected type 'uint64', got ${goJsonType(index)}`;
+  let bytes: Uint8Array | null = null;
+  if (value !== null) {
+    if (typeof value !== 'string') return `unexpected value type: ${goJsonType(value)}`;
+    try {
+      bytes = decodeStdBase64(value);
+    } catch (err) {
+      return `failed to decode value: ${(err as Error).message}`;
+    }
+  }
+  return { verb: verb as KVTxnOp['verb'], key, value: bytes, flags, index, session };
+}
+
+const isUint = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+function goJsonType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'object') return 'object';
+  if (typeof v === 'number') return 'number';
+  if (typeof v === 'string') return 'string';
+  return typeof v;
+}
+
+export const knownKVVerbs: readonly string[] = kvTxnVerbs;

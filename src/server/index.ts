@@ -1,0 +1,2 @@
+export * from './blocking.js';
+export * from './endpoints.js';

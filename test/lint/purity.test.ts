@@ -1,0 +1,25 @@
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+const eslint = new ESLint({ cwd: new URL('../..', import.meta.url).pathname });
+
+async function ruleIds(code: string, filePath: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return result!.messages.map((m) => m.ruleId ?? m.message);
+}
+
+describe('lint keeps pure modules pure', () => {
+  it.each([
+    ["import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n", 'no-restricted-imports'],
+    ['export const t = Date.now();\n', 'no-restricted-globals'],
+    ['export const r = Math.random();\n', 'no-restricted-properties'],
+    ['export const h = setTimeout(() => {}, 1);\n', 'no-restricted-globals'],
+  ])('refuses %j in src/state/', async (code, rule) => {
+    expect(await ruleIds(code, 'src/state/example.ts')).toContain(rule);
+    expect(await ruleIds(code, 'src/fsm/example.ts')).toContain(rule);
+  });
+
+  it('allows the same code where I/O belongs', async () => {
+    expect(await ruleIds('export const t = Date.now();\n', 'src/agent/example.ts')).toEqual([]);
+  });
+});
