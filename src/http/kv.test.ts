@@ -162,3 +162,18 @@ describe('HTTP routing', () => {
     expect((await h.request('/v1/kv/?keys')).body).toBe('["a\\u003cb\\u003e\\u0026"]');
   });
 });
+
+describe('tombstones', () => {
+  it('are reaped after the TTL, after which a prefix may report a lower index', async () => {
+    const h = harness();
+    await h.request({ method: 'PUT', url: '/v1/kv/p/a', payload: '1' });
+    await h.request({ method: 'PUT', url: '/v1/kv/p/b', payload: '1' });
+    await h.request({ method: 'DELETE', url: '/v1/kv/p/b' });
+    expect([...h.store.state.tombstones.entries()]).toEqual([['p/b', 4]]);
+    expect((await h.request('/v1/kv/p/?recurse')).headers['x-consul-index']).toBe('4');
+    h.clock.advance(15 * 60_000 + 30_000);
+    await new Promise((r) => setImmediate(r));
+    expect(h.store.state.tombstones.size).toBe(0);
+    expect((await h.request('/v1/kv/p/?recurse')).headers['x-consul-index']).toBe('2');
+  });
+});

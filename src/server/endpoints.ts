@@ -4,7 +4,7 @@
  * commands on the log. Only the leader's state answers default and consistent reads; in a
  * single in-memory server (-dev) this server is always the leader.
  */
-import { MusterError, limits, type Clock, type Logger, type Rng } from '../lib/index.js';
+import { MusterError, limits, type Clock, type Logger, type Rng, type Timer } from '../lib/index.js';
 import type { CommandLog, KVSOp } from '../fsm/index.js';
 import {
   catalogNodes,
@@ -20,6 +20,7 @@ import {
   type TxnOutcome,
 } from '../state/index.js';
 import { blockingQuery, type BlockingOptions, type QueryResult } from './blocking.js';
+import { TombstoneGC } from './tombstone-gc.js';
 
 export type Consistency = 'default' | 'stale' | 'consistent';
 
@@ -49,6 +50,8 @@ export interface ServerDeps {
   rpcAddress: string;
   queryWaitMsDefault?: number;
   queryWaitMsMax?: number;
+  /** How long tombstones of deleted keys are kept (Consul's tombstone_ttl, 15m). */
+  tombstoneTtlMs?: number;
 }
 
 export interface KVApply {
@@ -60,8 +63,21 @@ export interface KVApply {
   session: string;
 }
 
+const deleteOps: ReadonlySet<string> = new Set(['delete', 'delete-cas', 'delete-tree']);
+
 export class Server {
-  constructor(private readonly deps: ServerDeps) {}
+  private readonly tombstoneGC: TombstoneGC;
+  private reapTimer: Timer | undefined;
+
+  constructor(private readonly deps: ServerDeps) {
+    this.tombstoneGC = new TombstoneGC(deps.tombstoneTtlMs);
+  }
+
+  /** Stops background duties (tombstone reaping). */
+  close(): void {
+    this.reapTimer?.cancel();
+    this.reapTimer = undefined;
+  }
 
   get datacenter(): string {
     return this.deps.datacenter;
@@ -109,7 +125,9 @@ export class Server {
     if (req.value !== null && req.value.length > limits.kvValueBytesMax) {
       throw new MusterError('ERR_TOO_LARGE', `Value exceeds ${limits.kvValueBytesMax} byte limit`);
     }
-    return this.deps.log.apply({ type: 'kvs', ...req });
+    const applied = await this.deps.log.apply({ type: 'kvs', ...req });
+    if (deleteOps.has(req.op)) this.hintTombstones();
+    return applied;
   }
 
   /**
@@ -126,6 +144,7 @@ export class Server {
       return { meta: this.meta(store.latestIndex, opts.consistency), outcome, readOnly };
     }
     const outcome = await this.deps.log.apply({ type: 'txn', ops });
+    if (outcome.errors.length === 0 && ops.some((op) => deleteOps.has(op.verb))) this.hintTombstones();
     return { meta: this.meta(this.deps.store.latestIndex, opts.consistency), outcome, readOnly };
   }
 
@@ -133,6 +152,26 @@ export class Server {
     return this.read(opts, (ws) => {
       const r = catalogNodes(this.deps.store, ws);
       return { index: r.index, value: r.nodes };
+    });
+  }
+
+  /** A delete left tombstones at the latest index; reap them once they are past the TTL. */
+  private hintTombstones(): void {
+    this.tombstoneGC.hint(this.deps.store.latestIndex, this.deps.clock.monotonicMs());
+    this.armReaper();
+  }
+
+  private armReaper(): void {
+    const next = this.tombstoneGC.nextExpiryMs();
+    if (this.reapTimer || next === undefined) return;
+    this.reapTimer = this.deps.clock.setTimer(Math.max(0, next - this.deps.clock.monotonicMs()), () => {
+      this.reapTimer = undefined;
+      const index = this.tombstoneGC.expire(this.deps.clock.monotonicMs());
+      const done = index === undefined ? Promise.resolve(0) : this.deps.log.apply({ type: 'tombstone-reap', index });
+      done
+        .then((n) => n > 0 && this.deps.logger.debug('reaped tombstones', { count: n, index }))
+        .catch((err: unknown) => this.deps.logger.error('tombstone reap failed', { error: String(err) }))
+        .finally(() => this.armReaper());
     });
   }
 

@@ -1,2 +1,3 @@
 export * from './blocking.js';
 export * from './endpoints.js';
+export * from './tombstone-gc.js';
