@@ -5,7 +5,7 @@
  * single in-memory server (-dev) this server is always the leader.
  */
 import { MusterError, limits, type Clock, type Logger, type Rng, type Timer } from '../lib/index.js';
-import type { CommandLog, KVSOp } from '../fsm/index.js';
+import type { CommandLog, KVSCommand } from '../fsm/index.js';
 import {
   catalogNodes,
   kvReadVerbs,
@@ -54,14 +54,8 @@ export interface ServerDeps {
   tombstoneTtlMs?: number;
 }
 
-export interface KVApply {
-  op: KVSOp;
-  key: string;
-  value: Uint8Array | null;
-  flags: number;
-  index: number;
-  session: string;
-}
+/** A KV write as the endpoints receive it: the log command without its type tag. */
+export type KVApply = Omit<KVSCommand, 'type'>;
 
 const deleteOps: ReadonlySet<string> = new Set(['delete', 'delete-cas', 'delete-tree']);
 

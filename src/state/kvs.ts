@@ -84,6 +84,11 @@ export function kvsSetTxn(tx: WriteTxn, write: KVWrite, updateSession = false): 
     session: updateSession ? (write.session ?? '') : (existing?.session ?? ''),
   };
   if (existing && sameContent(existing, entry)) return existing;
+  return putEntry(tx, entry);
+}
+
+/** Stores `entry`, moves the KV table index and wakes the key's and its prefixes' watchers. */
+function putEntry(tx: WriteTxn, entry: KVEntry): KVEntry {
   tx.state.kvs = tx.state.kvs.set(entry.key, entry);
   tx.bumpTable('kvs');
   tx.touchKey(entry.key);
@@ -162,21 +167,14 @@ export function kvsLockTxn(tx: WriteTxn, write: KVWrite & { session: string }): 
     lockIndex: (existing?.lockIndex ?? 0) + (reacquire ? 0 : 1),
     session: write.session,
   };
-  tx.state.kvs = tx.state.kvs.set(entry.key, entry);
-  tx.bumpTable('kvs');
-  tx.touchKey(entry.key);
-  return entry;
+  return putEntry(tx, entry);
 }
 
 /** Releases the lock if `session` holds it; otherwise undefined. */
 export function kvsUnlockTxn(tx: WriteTxn, write: KVWrite & { session: string }): KVEntry | undefined {
   const existing = tx.state.kvs.get(write.key);
   if (!existing || existing.session !== write.session) return undefined;
-  const entry: KVEntry = { ...existing, value: write.value, flags: write.flags, modifyIndex: tx.index, session: '' };
-  tx.state.kvs = tx.state.kvs.set(entry.key, entry);
-  tx.bumpTable('kvs');
-  tx.touchKey(entry.key);
-  return entry;
+  return putEntry(tx, { ...existing, value: write.value, flags: write.flags, modifyIndex: tx.index, session: '' });
 }
 
 /** Drops tombstones at or below `index` (Consul's graveyard reap, after tombstone_ttl). */
