@@ -22,8 +22,8 @@ export interface AgentApi {
   /** The /v1/agent/self document, already in Consul's shape. */
   self(): Record<string, unknown>;
   members(): MemberInfo[];
-  /** Starts a graceful leave and shutdown; resolves once the reply may be sent. */
-  leave(): Promise<void>;
+  /** Leaves the cluster gracefully; resolves with what to do once the reply is sent (shut down). */
+  leave(): Promise<() => void>;
 }
 
 export function memberJson(m: MemberInfo): Record<string, unknown> {
@@ -46,7 +46,7 @@ export function registerAgent(router: Router, agent: AgentApi): void {
   router.add('/v1/agent/self', ['GET'], () => ({ json: agent.self() }));
   router.add('/v1/agent/members', ['GET'], () => ({ json: agent.members().map(memberJson) }));
   router.add('/v1/agent/leave', ['PUT'], async () => {
-    await agent.leave();
-    return { text: '' };
+    const then = await agent.leave();
+    return { text: '', afterWrite: then };
   });
 }

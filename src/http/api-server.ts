@@ -11,6 +11,7 @@ import { registerAgent, type AgentApi } from './agent.js';
 import { registerCatalog } from './catalog.js';
 import { RequestContext } from './context.js';
 import { goJson } from './json.js';
+import { registerHealth } from './health.js';
 import { registerKV } from './kv.js';
 import type { Reply } from './reply.js';
 import { Router } from './router.js';
@@ -49,6 +50,7 @@ export class HttpApi {
     registerTxn(this.router, deps.server);
     registerStatus(this.router, deps.server);
     registerCatalog(this.router, deps.server);
+    registerHealth(this.router, deps.server);
     registerAgent(this.router, deps.agent);
     // Consul's index handler: the root answers, every other unrouted path is an empty 404.
     this.router.add('/', ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'], (ctx) => (ctx.path === '/' ? { text: 'Muster Agent' } : { status: 404 }));
@@ -84,6 +86,7 @@ export class HttpApi {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = this.deps.clock.monotonicMs();
+    const from = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     let reply: Reply;
     let pretty = this.deps.prettyByDefault;
     try {
@@ -97,7 +100,7 @@ export class HttpApi {
     this.deps.logger.debug('Request finished', {
       method: req.method,
       url: req.url,
-      from: `${req.socket.remoteAddress}:${req.socket.remotePort}`,
+      from,
       latency: `${(this.deps.clock.monotonicMs() - started).toFixed(3)}ms`,
     });
   }
@@ -139,6 +142,7 @@ export class HttpApi {
     }
     res.setHeader('Content-Length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
     res.writeHead(reply.status ?? 200);
+    if (reply.afterWrite) res.once('finish', reply.afterWrite);
     res.end(body);
   }
 }

@@ -177,3 +177,20 @@ describe('tombstones', () => {
     expect((await h.request('/v1/kv/p/?recurse')).headers['x-consul-index']).toBe('2');
   });
 });
+
+describe('/v1/health/node', () => {
+  it("lists a node's checks as Consul does", async () => {
+    const h = harness();
+    h.log.applySync({
+      type: 'register',
+      node: { id: 'i', node: 'n1', address: '10.0.0.1', datacenter: 'dc1', taggedAddresses: {}, meta: {} },
+      checks: [{ node: 'n1', checkID: 'serfHealth', name: 'Serf Health Status', status: 'passing', notes: '', output: 'Agent alive and reachable', serviceID: '', serviceName: '', serviceTags: [], type: '' }],
+    });
+    const r = await h.request('/v1/health/node/n1');
+    expect(r.headers['x-consul-index']).toBe('2');
+    expect(JSON.parse(r.body)).toEqual([
+      { Node: 'n1', CheckID: 'serfHealth', Name: 'Serf Health Status', Status: 'passing', Notes: '', Output: 'Agent alive and reachable', ServiceID: '', ServiceName: '', ServiceTags: [], Type: '', Definition: {}, CreateIndex: 2, ModifyIndex: 2 },
+    ]);
+    expect((await h.request('/v1/health/node/other')).body).toBe('[]');
+  });
+});

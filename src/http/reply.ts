@@ -14,6 +14,8 @@ export interface Reply {
   meta?: QueryMeta;
   /** Read-only txn: KnownLeader and LastContact only. */
   metaNoIndex?: QueryMeta;
+  /** Runs once the reply has been handed to the client (e.g. shutting down after leave). */
+  afterWrite?: () => void;
 }
 
 export const ok = (json: unknown, meta?: QueryMeta): Reply => (meta ? { json, meta } : { json });

@@ -29,7 +29,7 @@ export function harness(options: { pretty?: boolean } = {}): Harness {
     agent: {
       self: () => ({ Config: { NodeName: 'n1' } }),
       members: () => [],
-      leave: async () => {},
+      leave: async () => () => {},
     },
   });
   const dispatch = (req: Parameters<HttpApi['handle']>[0], res: Parameters<HttpApi['handle']>[1]): void => void api.handle(req, res);

@@ -8,11 +8,13 @@ import { MusterError, limits, type Clock, type Logger, type Rng, type Timer } fr
 import type { CommandLog, KVSCommand } from '../fsm/index.js';
 import {
   catalogNodes,
+  nodeChecks,
   kvReadVerbs,
   kvsGet,
   kvsKeys,
   kvsList,
   kvsTxnDispatch,
+  type CheckEntry,
   type KVEntry,
   type KVTxnOp,
   type NodeEntry,
@@ -166,6 +168,13 @@ export class Server {
         .then((n) => n > 0 && this.deps.logger.debug('reaped tombstones', { count: n, index }))
         .catch((err: unknown) => this.deps.logger.error('tombstone reap failed', { error: String(err) }))
         .finally(() => this.armReaper());
+    });
+  }
+
+  nodeChecks(node: string, opts: ReadOptions): Promise<Read<CheckEntry[]>> {
+    return this.read(opts, (ws) => {
+      const r = nodeChecks(this.deps.store, node, ws);
+      return { index: r.index, value: r.checks };
     });
   }
 

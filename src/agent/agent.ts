@@ -1,0 +1,199 @@
+/**
+ * The agent: the one composition root. It builds the real clock, randomness, sockets and
+ * files and hands them to the pure modules: state store and FSM behind a log (in memory until
+ * Raft lands), the server endpoints, and the HTTP API. A server agent that is leader
+ * registers its own node with a passing serfHealth check, as Consul's leader does.
+ */
+import { writeFileSync, rmSync } from 'node:fs';
+import type { RuntimeConfig } from '../config/index.js';
+import { Fsm, InMemoryLog } from '../fsm/index.js';
+import { HttpApi, type AgentApi, type MemberInfo } from '../http/index.js';
+import { MusterError, type Clock, type Logger, type Rng } from '../lib/index.js';
+import { Server } from '../server/index.js';
+import { Store } from '../state/index.js';
+import { selfDocument } from './self.js';
+import { consulApiVersion, musterVersion } from './version.js';
+
+export interface AgentDeps {
+  clock: Clock;
+  rng: Rng;
+  logger: Logger;
+}
+
+export class Agent implements AgentApi {
+  readonly store = new Store();
+  readonly fsm = new Fsm(this.store);
+  readonly log = new InMemoryLog(this.fsm);
+  readonly server: Server;
+  readonly http: HttpApi;
+  /** Bound HTTP addresses (`ip:port`), once started. */
+  readonly httpAddrs: string[] = [];
+  private readonly logger: Logger;
+  private leaving: Promise<() => void> | undefined;
+  private stopped = false;
+  /** Called when the agent wants the process to shut down (leave, fatal error). */
+  onShutdownRequest: () => void = () => {};
+
+  constructor(
+    readonly config: RuntimeConfig,
+    private readonly deps: AgentDeps,
+  ) {
+    this.logger = deps.logger.named('agent');
+    this.server = new Server({
+      store: this.store,
+      log: this.log,
+      clock: deps.clock,
+      rng: deps.rng,
+      logger: deps.logger.named('agent.server'),
+      datacenter: config.datacenter,
+      rpcAddress: `${config.advertiseAddr}:${config.ports.server}`,
+      queryWaitMsDefault: config.queryWaitMsDefault,
+      queryWaitMsMax: config.queryWaitMsMax,
+    });
+    this.http = new HttpApi({
+      server: this.server,
+      agent: this,
+      logger: deps.logger.named('agent.http'),
+      clock: deps.clock,
+      prettyByDefault: config.devMode,
+      kvValueBytesMax: config.kvValueBytesMax,
+    });
+  }
+
+  async start(): Promise<void> {
+    const c = this.config;
+    if (c.pidFile) writeFileSync(c.pidFile, `${process.pid}`);
+    if (c.ports.http !== -1) {
+      for (const host of c.httpAddrs) {
+        try {
+          const a = await this.http.listen(host, c.ports.http);
+          const shown = a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+          this.httpAddrs.push(shown);
+          this.logger.info('Started HTTP server', { address: shown, network: 'tcp' });
+        } catch (err) {
+          await this.http.close();
+          throw listenError(err, host, c.ports.http);
+        }
+      }
+    }
+    if (c.server) this.establishLeadership();
+    if (!c.devMode && c.server) {
+      this.logger.warn('state is kept in memory until Raft storage lands (see issue 6); data_dir holds the node ID only', {
+        data_dir: c.dataDir,
+      });
+    }
+  }
+
+  /** The in-memory log's leader duties: a barrier entry, then this node in the catalog. */
+  private establishLeadership(): void {
+    const c = this.config;
+    const serverLogger = this.deps.logger.named('agent.server');
+    this.log.applySync({ type: 'noop' });
+    serverLogger.info('cluster leadership acquired');
+    serverLogger.info('New leader elected', { payload: c.nodeName });
+    this.log.applySync({
+      type: 'register',
+      node: {
+        id: c.nodeID,
+        node: c.nodeName,
+        address: c.advertiseAddr,
+        datacenter: c.datacenter,
+        taggedAddresses: { lan: c.advertiseAddr, lan_ipv4: c.advertiseAddr, wan: c.advertiseAddr, wan_ipv4: c.advertiseAddr },
+        meta: { 'consul-network-segment': '', ...c.nodeMeta },
+      },
+      checks: [
+        {
+          node: c.nodeName,
+          checkID: 'serfHealth',
+          name: 'Serf Health Status',
+          status: 'passing',
+          notes: '',
+          output: 'Agent alive and reachable',
+          serviceID: '',
+          serviceName: '',
+          serviceTags: [],
+          type: '',
+        },
+      ],
+    });
+    serverLogger.info('member joined, marking health alive', { member: c.nodeName });
+    this.logger.info('Synced node info');
+  }
+
+  self(): Record<string, unknown> {
+    return selfDocument({
+      config: this.config,
+      member: this.selfMember(),
+      appliedIndex: this.fsm.lastApplied,
+      leaderAddr: this.server.statusLeader(),
+      stats: { services: 0, checks: 0 },
+    });
+  }
+
+  members(): MemberInfo[] {
+    return [this.selfMember()];
+  }
+
+  /** Graceful leave: nothing to tell yet without gossip; the process stops after the reply. */
+  leave(): Promise<() => void> {
+    this.leaving ??= (async () => {
+      this.logger.info('Gracefully shutting down agent...');
+      return () => this.onShutdownRequest();
+    })();
+    return this.leaving;
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.logger.info('Requesting shutdown');
+    await this.http.close();
+    this.server.close();
+    if (this.config.pidFile) rmSync(this.config.pidFile, { force: true });
+    this.logger.info('shutdown complete');
+  }
+
+  private selfMember(): MemberInfo {
+    const c = this.config;
+    const tags: Record<string, string> = {
+      acls: '0',
+      build: `${consulApiVersion}:muster-${musterVersion}`,
+      dc: c.datacenter,
+      id: c.nodeID,
+      port: String(c.ports.server),
+      raft_vsn: '3',
+      role: c.server ? 'consul' : 'node',
+      segment: '',
+      vsn: '2',
+      vsn_max: '3',
+      vsn_min: '2',
+      wan_join_port: String(c.ports.serfWan),
+    };
+    if (c.bootstrap) tags['bootstrap'] = '1';
+    if (c.bootstrapExpect > 0) tags['expect'] = String(c.bootstrapExpect);
+    return {
+      name: c.nodeName,
+      addr: c.advertiseAddr,
+      port: c.ports.serfLan,
+      tags,
+      status: 1,
+      protocolMin: 1,
+      protocolMax: 5,
+      protocolCur: 2,
+      delegateMin: 2,
+      delegateMax: 5,
+      delegateCur: 4,
+    };
+  }
+}
+
+function listenError(err: unknown, host: string, port: number): MusterError {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'EADDRINUSE') {
+    return new MusterError('ERR_CONFIG', `Error starting agent: listen tcp ${host}:${port}: bind: address already in use (the HTTP port ${port} is taken)`);
+  }
+  if (e.code === 'EADDRNOTAVAIL') {
+    return new MusterError('ERR_CONFIG', `Error starting agent: listen tcp ${host}:${port}: bind: cannot assign requested address`);
+  }
+  return new MusterError('ERR_CONFIG', `Error starting agent: listen tcp ${host}:${port}: ${e.message}`);
+}

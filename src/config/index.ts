@@ -1,0 +1,5 @@
+export * from './agent-flags.js';
+export * from './defaults.js';
+export * from './load.js';
+export * from './runtime.js';
+export * from './validate.js';

@@ -1,0 +1,173 @@
+/**
+ * The runtime configuration: the merged sources turned into typed settings, with Consul's
+ * validation rules and error texts. Pure: host facts (name, addresses) are passed in.
+ */
+import { limits, parseDurationMs, parseLogLevel, type LogLevel } from '../lib/index.js';
+import { ConfigError, type Raw } from './validate.js';
+
+export interface Ports {
+  dns: number;
+  http: number;
+  https: number;
+  grpc: number;
+  serfLan: number;
+  serfWan: number;
+  server: number;
+}
+
+export interface RuntimeConfig {
+  devMode: boolean;
+  datacenter: string;
+  primaryDatacenter: string;
+  nodeName: string;
+  /** '' until the agent settles it (persisted in data_dir, or random in -dev). */
+  nodeID: string;
+  nodeMeta: Record<string, string>;
+  dataDir: string;
+  server: boolean;
+  bootstrap: boolean;
+  bootstrapExpect: number;
+  bindAddr: string;
+  advertiseAddr: string;
+  clientAddrs: string[];
+  httpAddrs: string[];
+  ports: Ports;
+  domain: string;
+  logLevel: LogLevel;
+  logJson: boolean;
+  raftMultiplier: number;
+  queryWaitMsDefault: number;
+  queryWaitMsMax: number;
+  kvValueBytesMax: number;
+  txnRequestBytesMax: number;
+  uiEnabled: boolean;
+  pidFile: string;
+  enableDebug: boolean;
+  disableHostNodeID: boolean;
+  /** The merged sources, for /v1/agent/self's DebugConfig. */
+  raw: Raw;
+}
+
+export interface HostFacts {
+  hostname: string;
+  /** Private (RFC 1918 / shared) IPv4 addresses of this host, for a 0.0.0.0 bind. */
+  privateIPv4s: string[];
+}
+
+const str = (raw: Raw, k: string): string => (typeof raw[k] === 'string' ? (raw[k] as string) : '');
+const num = (raw: Raw, k: string): number => (typeof raw[k] === 'number' ? (raw[k] as number) : 0);
+const bool = (raw: Raw, k: string): boolean => raw[k] === true;
+const sub = (raw: Raw, k: string): Raw => (typeof raw[k] === 'object' && raw[k] !== null ? (raw[k] as Raw) : {});
+
+function duration(raw: Raw, k: string): number {
+  const text = str(raw, k);
+  const ms = parseDurationMs(text);
+  if (ms === undefined) throw new ConfigError(`${k}: invalid duration: "${text}"`);
+  return ms;
+}
+
+export function buildRuntime(raw: Raw, host: HostFacts, devMode: boolean): RuntimeConfig {
+  const ports = sub(raw, 'ports');
+  const perf = sub(raw, 'performance');
+  const lim = sub(raw, 'limits');
+  const addresses = sub(raw, 'addresses');
+  const datacenter = str(raw, 'datacenter').toLowerCase();
+  if (datacenter === '') throw new ConfigError('datacenter cannot be empty');
+  if (!/^[a-z0-9_-]+$/.test(datacenter)) {
+    throw new ConfigError(`datacenter cannot be "${datacenter}". Please use only [a-z0-9-_]`);
+  }
+  const dataDir = str(raw, 'data_dir');
+  if (dataDir === '' && !devMode) throw new ConfigError('data_dir cannot be empty');
+  const logLevel = parseLogLevel(str(raw, 'log_level'));
+  if (!logLevel) throw new ConfigError(`Invalid log level: ${str(raw, 'log_level')}. Valid log levels are: [TRACE DEBUG INFO WARN ERR]`);
+  const server = bool(raw, 'server');
+  const bootstrap = bool(raw, 'bootstrap');
+  const bootstrapExpect = num(raw, 'bootstrap_expect');
+  if (bootstrap && !server) throw new ConfigError("'bootstrap = true' requires 'server = true'");
+  if (bootstrapExpect < 0) throw new ConfigError(`bootstrap_expect cannot be ${bootstrapExpect}. Must be greater than or equal to zero`);
+  if (bootstrapExpect > 0 && !server) throw new ConfigError("'bootstrap_expect > 0' requires 'server = true'");
+  if (bootstrapExpect > 0 && bootstrap) throw new ConfigError("'bootstrap_expect > 0' and 'bootstrap = true' are mutually exclusive");
+  const raftMultiplier = num(perf, 'raft_multiplier');
+  if (raftMultiplier < 1 || raftMultiplier > 10) {
+    throw new ConfigError(`performance.raft_multiplier cannot be ${raftMultiplier}. Must be between 1 and 10`);
+  }
+  const nodeMeta = validateNodeMeta((raw['node_meta'] as Record<string, string> | undefined) ?? {});
+  const bindAddr = str(raw, 'bind_addr');
+  const clientAddrs = str(raw, 'client_addr').split(/\s+/).filter(Boolean);
+  const httpAddr = str(addresses, 'http');
+  const portsOut: Ports = {
+    dns: portOf(ports, 'dns'),
+    http: portOf(ports, 'http'),
+    https: portOf(ports, 'https'),
+    grpc: portOf(ports, 'grpc'),
+    serfLan: portOf(ports, 'serf_lan'),
+    serfWan: portOf(ports, 'serf_wan'),
+    server: portOf(ports, 'server'),
+  };
+  const nodeName = str(raw, 'node_name') || host.hostname;
+  if (nodeName === '') throw new ConfigError('node_name cannot be empty');
+  return {
+    devMode,
+    datacenter,
+    primaryDatacenter: str(raw, 'primary_datacenter') || datacenter,
+    nodeName,
+    nodeID: str(raw, 'node_id').toLowerCase(),
+    nodeMeta,
+    dataDir,
+    server,
+    bootstrap,
+    bootstrapExpect,
+    bindAddr,
+    advertiseAddr: str(raw, 'advertise_addr') || advertiseFor(bindAddr, host),
+    clientAddrs,
+    httpAddrs: httpAddr ? httpAddr.split(/\s+/).filter(Boolean) : clientAddrs,
+    ports: portsOut,
+    domain: normaliseDomain(str(raw, 'domain')),
+    logLevel,
+    logJson: bool(raw, 'log_json'),
+    raftMultiplier,
+    queryWaitMsDefault: duration(raw, 'default_query_time'),
+    queryWaitMsMax: duration(raw, 'max_query_time'),
+    kvValueBytesMax: num(lim, 'kv_max_value_size') || limits.kvValueBytesMax,
+    txnRequestBytesMax: num(lim, 'txn_max_req_len') || limits.txnRequestBytesMax,
+    uiEnabled: bool(raw, 'ui') || bool(sub(raw, 'ui_config'), 'enabled'),
+    pidFile: str(raw, 'pid_file'),
+    enableDebug: bool(raw, 'enable_debug'),
+    disableHostNodeID: bool(raw, 'disable_host_node_id'),
+    raw,
+  };
+}
+
+function portOf(ports: Raw, name: string): number {
+  const p = num(ports, name);
+  if (!Number.isInteger(p) || p < -1 || p > 65535 || p === 0) {
+    throw new ConfigError(`ports.${name} must be between 1 and 65535 or -1 to disable, got ${p}`);
+  }
+  return p;
+}
+
+function normaliseDomain(d: string): string {
+  return d.endsWith('.') ? d : `${d}.`;
+}
+
+/** Consul's rule: a 0.0.0.0 bind advertises the one private IPv4; several or none is an error. */
+function advertiseFor(bind: string, host: HostFacts): string {
+  if (bind !== '0.0.0.0' && bind !== '::' && bind !== '[::]') return bind;
+  if (host.privateIPv4s.length === 1) return host.privateIPv4s[0]!;
+  if (host.privateIPv4s.length === 0) throw new ConfigError("No private IPv4 address found. Please configure one with 'bind' and/or 'advertise'.");
+  throw new ConfigError("Multiple private IPv4 addresses found. Please configure one with 'bind' and/or 'advertise'.");
+}
+
+function validateNodeMeta(meta: Record<string, string>): Record<string, string> {
+  const entries = Object.entries(meta);
+  if (entries.length > limits.nodeMetaPairsMax) {
+    throw new ConfigError(`node_meta cannot contain more than ${limits.nodeMetaPairsMax} key/value pairs`);
+  }
+  for (const [k, v] of entries) {
+    if (k.length > limits.nodeMetaKeyCharsMax) throw new ConfigError(`node_meta: Key is too long (limit: ${limits.nodeMetaKeyCharsMax} characters)`);
+    if (!/^[a-zA-Z0-9_-]+$/.test(k)) throw new ConfigError(`node_meta: Key contains invalid characters: ${k}`);
+    if (k.startsWith('consul-')) throw new ConfigError(`node_meta: Key prefix 'consul-' is reserved for internal use`);
+    if (v.length > limits.nodeMetaValueCharsMax) throw new ConfigError(`node_meta: Value is too long (limit: ${limits.nodeMetaValueCharsMax} characters)`);
+  }
+  return { ...meta };
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { defaultSource, devSource } from './defaults.js';
+import { buildRuntime } from './runtime.js';
+import { ConfigError, keyPaths, mergeSources, validateSource } from './validate.js';
+
+const host = { hostname: 'box', privateIPv4s: ['10.0.0.5'] };
+
+describe('validateSource', () => {
+  it("accepts Consul's keys, matching their names case-insensitively", () => {
+    const out = validateSource('a.json', { Datacenter: 'east', ports: { HTTP: 9500 }, performance: { raft_multiplier: 2 } });
+    expect(out).toEqual({ datacenter: 'east', ports: { http: 9500 }, performance: { raft_multiplier: 2 } });
+  });
+
+  it('names the file and every unknown key', () => {
+    expect(() => validateSource('/etc/m/a.json', { datacenter: 'x', bogus: 1, ports: { htp: 1 } })).toThrow(
+      new ConfigError('failed to parse /etc/m/a.json: invalid config key bogus; invalid config key ports.htp'),
+    );
+  });
+
+  it('names the key and the expected type of a wrong value, without weak typing', () => {
+    expect(() => validateSource('a.json', { ports: { http: '8500' } })).toThrow(
+      "failed to parse a.json: 'ports.http' expected type 'int', got unconvertible type 'string', value: '8500'",
+    );
+    expect(() => validateSource('a.json', { server: 'yes' })).toThrow("'server' expected type 'bool'");
+    expect(() => validateSource('a.json', { retry_join: [1] })).toThrow("'retry_join' expected type '[]string'");
+  });
+
+  it('unwraps one-element lists (HCL blocks) and wraps single blocks of list keys', () => {
+    const out = validateSource('a.hcl', { ports: [{ dns: 53 }], services: { name: 'web' } });
+    expect(out).toEqual({ ports: { dns: 53 }, services: [{ name: 'web' }] });
+  });
+
+  it('accepts the config file HashiCorp’s API test suite writes', () => {
+    const suite = {
+      node_name: 'node-abc',
+      node_id: '9c1d5ac4-0e2f-4a5a-8c67-0d3f2f5d3a11',
+      performance: { raft_multiplier: 1 },
+      bootstrap: true,
+      server: true,
+      data_dir: '/tmp/x/data',
+      segments: null,
+      disable_update_check: true,
+      log_level: 'debug',
+      bind_addr: '127.0.0.1',
+      addresses: {},
+      ports: { dns: 20001, http: 20002, https: 20003, serf_lan: 20004, serf_wan: 20005, server: 20006 },
+      acl: { tokens: {} },
+      connect: { enabled: true, ca_config: { cluster_id: '11111111-2222-3333-4444-555555555555' } },
+    };
+    const merged = mergeSources(validateSource('defaults', defaultSource), validateSource('config.json', suite));
+    const rt = buildRuntime(merged, host, false);
+    expect(rt).toMatchObject({ nodeName: 'node-abc', server: true, bootstrap: true, logLevel: 'debug', raftMultiplier: 1 });
+    expect(rt.ports.http).toBe(20002);
+    expect(keyPaths(validateSource('config.json', suite))).toContain('connect.enabled');
+  });
+});
+
+describe('mergeSources', () => {
+  it('replaces scalars, merges objects and appends lists, as Consul does', () => {
+    const a = { datacenter: 'a', ports: { http: 1, dns: 2 }, retry_join: ['x'] };
+    const b = { datacenter: 'b', ports: { http: 3 }, retry_join: ['y'] };
+    expect(mergeSources(a, b)).toEqual({ datacenter: 'b', ports: { http: 3, dns: 2 }, retry_join: ['x', 'y'] });
+  });
+});
+
+describe('buildRuntime', () => {
+  const base = validateSource('defaults', defaultSource);
+  const build = (over: Record<string, unknown>, dev = false) => buildRuntime(mergeSources(base, validateSource('f.json', over)), host, dev);
+
+  it("gives Consul's defaults", () => {
+    const rt = build({ data_dir: '/d' });
+    expect(rt).toMatchObject({ datacenter: 'dc1', domain: 'consul.', server: false, clientAddrs: ['127.0.0.1'], advertiseAddr: '10.0.0.5', raftMultiplier: 5 });
+    expect(rt.ports).toEqual({ dns: 8600, http: 8500, https: -1, grpc: -1, serfLan: 8301, serfWan: 8302, server: 8300 });
+    expect([rt.queryWaitMsDefault, rt.queryWaitMsMax]).toEqual([300_000, 600_000]);
+    expect(rt.nodeName).toBe('box');
+  });
+
+  it('gives the dev defaults with -dev', () => {
+    const rt = buildRuntime(mergeSources(base, validateSource('dev', devSource)), host, true);
+    expect(rt).toMatchObject({ server: true, bootstrap: true, bindAddr: '127.0.0.1', advertiseAddr: '127.0.0.1', logLevel: 'debug', raftMultiplier: 1, uiEnabled: true });
+    expect(rt.ports.grpc).toBe(8502);
+  });
+
+  it.each([
+    [{}, 'data_dir cannot be empty'],
+    [{ data_dir: '/d', bootstrap: true }, "'bootstrap = true' requires 'server = true'"],
+    [{ data_dir: '/d', server: true, bootstrap: true, bootstrap_expect: 3 }, "'bootstrap_expect > 0' and 'bootstrap = true' are mutually exclusive"],
+    [{ data_dir: '/d', performance: { raft_multiplier: 11 } }, 'performance.raft_multiplier cannot be 11. Must be between 1 and 10'],
+    [{ data_dir: '/d', log_level: 'loud' }, 'Invalid log level: loud'],
+    [{ data_dir: '/d', datacenter: 'a b' }, 'datacenter cannot be "a b"'],
+    [{ data_dir: '/d', node_meta: { 'consul-x': 'y' } }, "Key prefix 'consul-' is reserved"],
+    [{ data_dir: '/d', ports: { http: 70000 } }, 'ports.http must be between 1 and 65535 or -1 to disable, got 70000'],
+    [{ data_dir: '/d', default_query_time: 'soon' }, 'default_query_time: invalid duration: "soon"'],
+  ])('refuses %j: %s', (over, message) => {
+    expect(() => build(over)).toThrow(message);
+  });
+
+  it('refuses a 0.0.0.0 bind when the host has several private addresses', () => {
+    const merged = mergeSources(base, validateSource('f.json', { data_dir: '/d' }));
+    expect(() => buildRuntime(merged, { hostname: 'h', privateIPv4s: ['10.0.0.1', '10.0.0.2'] }, false)).toThrow('Multiple private IPv4 addresses found');
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * Real processes for integration tests: `bin/muster` started on its own loopback address with
+ * free ports chosen by the OS, output captured, waits bounded by conditions (never fixed
+ * sleeps), stopped by PID.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+export const musterBin = `${repoRoot}bin/muster`;
+
+let nextHost = 10 + (process.pid % 200);
+/** A loopback address no other test in this run uses (127.0.0.10–127.0.0.250). */
+export function uniqueLoopback(): string {
+  nextHost = nextHost >= 250 ? 10 : nextHost + 1;
+  return `127.0.0.${nextHost}`;
+}
+
+/** A TCP port the OS says is free on `host` right now. */
+export async function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Proc {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  exited: Promise<number | string>;
+}
+
+export function run(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Proc {
+  const child = spawn(process.execPath, [musterBin, ...args], {
+    env: { ...process.env, ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  if (options.input !== undefined) child.stdin!.end(options.input);
+  else child.stdin!.end();
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Runs a CLI command to completion (bounded) and returns its exit code and output. */
+export async function runToEnd(args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  const p = run(args, options);
+  const code = await within(p.exited, options.timeoutMs ?? 20_000, `muster ${args.join(' ')}`, () => p.child.kill('SIGKILL'));
+  return { code, stdout: p.stdout(), stderr: p.stderr() };
+}
+
+export async function within<T>(promise: Promise<T>, ms: number, what: string, onTimeout?: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout?.();
+      reject(new Error(`${what}: not done within ${ms} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls `check` until it returns a value (not undefined), at most `ms`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export interface DevAgent {
+  proc: Proc;
+  host: string;
+  httpPort: number;
+  httpAddr: string;
+  url(path: string): string;
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** Starts `muster agent -dev` on a fresh loopback address and waits until HTTP answers. */
+export async function startDevAgent(extraArgs: string[] = []): Promise<DevAgent> {
+  const host = uniqueLoopback();
+  const httpPort = await freePort(host);
+  const proc = run(['agent', '-dev', '-bind', host, '-client', host, '-http-port', String(httpPort), ...extraArgs]);
+  const httpAddr = `${host}:${httpPort}`;
+  const agent: DevAgent = {
+    proc,
+    host,
+    httpPort,
+    httpAddr,
+    url: (path) => `http://${httpAddr}${path}`,
+    async stop(signal = 'SIGTERM') {
+      if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill(signal);
+      return within(proc.exited, 10_000, 'agent shutdown', () => proc.child.kill('SIGKILL'));
+    },
+  };
+  const early = proc.exited.then((code) => {
+    throw new Error(`agent exited early (${code}): ${proc.stderr()}`);
+  });
+  await Promise.race([
+    early,
+    waitFor('agent HTTP API', async () => ((await fetch(agent.url('/v1/status/leader'))).ok ? true : undefined)),
+  ]);
+  early.catch(() => {});
+  return agent;
+}

@@ -1,0 +1,108 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort, run, runToEnd, startDevAgent, uniqueLoopback, waitFor, within, type DevAgent } from '../helpers/process.js';
+
+const agents: DevAgent[] = [];
+afterEach(async () => {
+  while (agents.length > 0) await agents.pop()!.stop('SIGKILL');
+});
+
+async function dev(args: string[] = []): Promise<DevAgent> {
+  const a = await startDevAgent(args);
+  agents.push(a);
+  return a;
+}
+
+describe('muster agent -dev (real process)', () => {
+  it('serves KV over HTTP, logs in Consul’s format and exits 0 on SIGTERM', async () => {
+    const a = await dev();
+    const put = await fetch(a.url('/v1/kv/hello'), { method: 'PUT', body: 'World' });
+    expect(await put.text()).toBe('true\n'); // -dev pretty-prints every reply, as Consul's does
+    const raw = await fetch(a.url('/v1/kv/hello?raw'));
+    expect(await raw.text()).toBe('World');
+    const nodes = await fetch(a.url('/v1/catalog/nodes'));
+    expect(nodes.headers.get('x-consul-knownleader')).toBe('true');
+    expect(Number(nodes.headers.get('x-consul-index'))).toBeGreaterThanOrEqual(2);
+    const list = (await nodes.json()) as Array<{ Node: string; Address: string }>;
+    expect(list).toHaveLength(1);
+    expect(list[0]!.Address).toBe(a.host);
+
+    expect(a.proc.stdout()).toContain('==> Starting Muster agent...');
+    expect(a.proc.stdout()).toMatch(/Client Addr: \[127\.0\.0\.\d+\] \(HTTP: \d+, HTTPS: -1, gRPC: 8502, DNS: 8600\)/);
+    await waitFor('HTTP start log line', () => (a.proc.stderr().includes('Started HTTP server') ? true : undefined));
+    const line = a.proc.stderr().split('\n').find((l) => l.includes('Started HTTP server'))!;
+    expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[INFO\]  agent: Started HTTP server: address=127\.0\.0\.\d+:\d+ network=tcp$/);
+
+    agents.pop();
+    expect(await a.stop('SIGTERM')).toBe(0);
+    expect(a.proc.stderr()).toContain('[INFO]  agent: Caught signal: terminated');
+  });
+
+  it('exits 0 on SIGINT too', async () => {
+    const a = await dev();
+    agents.pop();
+    expect(await a.stop('SIGINT')).toBe(0);
+  });
+
+  it('writes JSON log lines with -log-json', async () => {
+    const a = await dev(['-log-json']);
+    await waitFor('a log line', () => (a.proc.stderr().includes('Started HTTP server') ? true : undefined));
+    const rec = JSON.parse(a.proc.stderr().split('\n').find((l) => l.includes('Started HTTP server'))!) as Record<string, string>;
+    expect(rec).toMatchObject({ '@level': 'info', '@module': 'agent', '@message': 'Started HTTP server', network: 'tcp' });
+  });
+
+  it('fails with one line naming the port when the HTTP port is taken', async () => {
+    const host = uniqueLoopback();
+    const port = await freePort(host);
+    const blocker = createServer().listen(port, host);
+    await new Promise((r) => blocker.once('listening', r));
+    try {
+      const r = await runToEnd(['agent', '-dev', '-bind', host, '-client', host, '-http-port', String(port)]);
+      expect(r.code).toBe(1);
+      const errLines = r.stderr.trim().split('\n');
+      expect(errLines).toHaveLength(1);
+      expect(errLines[0]).toContain(`${host}:${port}`);
+      expect(errLines[0]).toContain('address already in use');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('refuses a config file with an unknown key or a wrong type, naming file and key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'muster-cfg-'));
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ datacenter: 'dc1', bogus_key: true }));
+    const r1 = await runToEnd(['agent', '-dev', '-config-file', bad]);
+    expect(r1.code).toBe(1);
+    expect(r1.stderr).toContain(`failed to parse ${bad}: invalid config key bogus_key`);
+    writeFileSync(bad, JSON.stringify({ ports: { http: 'abc' } }));
+    const r2 = await runToEnd(['agent', '-dev', '-config-file', bad]);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain(`'ports.http' expected type 'int'`);
+  });
+
+  it('reads a config dir (JSON and HCL in lexical order; flags win) and warns once per setting it ignores', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'muster-cfgdir-'));
+    const host = uniqueLoopback();
+    const port = await freePort(host);
+    writeFileSync(join(dir, '10-base.json'), JSON.stringify({ datacenter: 'east', node_name: 'from-json', bind_addr: host, client_addr: host, enable_syslog: true }));
+    writeFileSync(join(dir, '20-override.hcl'), `node_name = "from-hcl"\nports {\n  http = ${port}\n}\nnode_meta {\n  rack = "r1"\n}\n`);
+    const p = run(['agent', '-dev', '-config-dir', dir, '-datacenter', 'west']);
+    try {
+      const self = await waitFor('agent self', async () => {
+        const r = await fetch(`http://${host}:${port}/v1/agent/self`);
+        return r.ok ? ((await r.json()) as { Config: { Datacenter: string; NodeName: string } }) : undefined;
+      });
+      expect(self.Config).toMatchObject({ Datacenter: 'west', NodeName: 'from-hcl' });
+      const warnings = p.stderr().split('\n').filter((l) => l.includes('enable_syslog'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('[WARN]');
+    } finally {
+      p.child.kill('SIGTERM');
+      expect(await within(p.exited, 10_000, 'shutdown')).toBe(0);
+    }
+  });
+});
