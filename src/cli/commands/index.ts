@@ -1,0 +1,32 @@
+/**
+ * The command registry: full command name → factory. Add a command by adding its entry; a
+ * parent such as "kv" lists its subcommands in its help (main.ts) and needs no other wiring.
+ */
+import type { CommandFactory } from '../command.js';
+import { AgentCommand } from './agent.js';
+import { InfoCommand } from './info.js';
+import { KvDeleteCommand } from './kv/delete.js';
+import { KvExportCommand } from './kv/export.js';
+import { KvGetCommand } from './kv/get.js';
+import { KvImportCommand } from './kv/import.js';
+import { KvCommand } from './kv/kv.js';
+import { KvPutCommand } from './kv/put.js';
+import { LeaveCommand } from './leave.js';
+import { ValidateCommand } from './validate.js';
+import { VersionCommand } from './version.js';
+
+export const commands = new Map<string, CommandFactory>([
+  ['agent', () => new AgentCommand()],
+  ['info', () => new InfoCommand()],
+  ['kv', () => new KvCommand()],
+  ['kv delete', () => new KvDeleteCommand()],
+  ['kv export', () => new KvExportCommand()],
+  ['kv get', () => new KvGetCommand()],
+  ['kv import', () => new KvImportCommand()],
+  ['kv put', () => new KvPutCommand()],
+  ['leave', () => new LeaveCommand()],
+  ['validate', () => new ValidateCommand()],
+  ['version', () => new VersionCommand()],
+]);
+
+export { AgentCommand, ValidateCommand, InfoCommand, KvCommand, KvDeleteCommand, KvExportCommand, KvGetCommand, KvImportCommand, KvPutCommand, LeaveCommand, VersionCommand };
