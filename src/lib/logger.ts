@@ -98,6 +98,7 @@ export class LogSink {
   }
 
   emit(level: LogLevel, module: string, message: string, fields: LogFields = {}): void {
+    if (this.listeners.size === 0 && !levelEnabled(level, this.level)) return;
     const record: LogRecord = { timeMs: this.nowMs(), level, module, message, fields };
     if (levelEnabled(level, this.level)) {
       this.write((this.json ? formatJsonLine(record) : formatTextLine(record)) + '\n');

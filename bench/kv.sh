@@ -1,0 +1,366 @@
+#!/usr/bin/env bash
+# KV throughput, latency and memory: Muster vs the reference Consul (1.8.7), side by side in
+# one run on this machine. Both run `agent -dev` (in-memory) on their own loopback address:
+#   Consul 127.0.0.30 (HTTP 30500), Muster 127.0.0.31 (HTTP 30510).
+# Measures, for each: RSS idle; PUT (100-byte value, key varying per request over a key
+# space) and GET of one key with wrk at -t1 -c1 and -t2 -c64; RSS after that load; then, on
+# freshly restarted agents, a fill of 100k keys (Node, 64 in flight, keep-alive) and RSS again. Prints a Markdown table and writes the section
+# "## KV (issue 2)" of BENCHMARKS.md (ratios > 1 mean Muster is better).
+#
+#   npm ci && bench/kv.sh                       # from the repo root (any cwd works)
+#   BENCH_TARGETS=consul bench/kv.sh            # Consul only (no Muster build needed)
+#
+# Environment (defaults in brackets):
+#   BENCH_SECONDS [10]    wrk duration of each measured run, seconds
+#   BENCH_WARMUP [2]      wrk warm-up before each measurement (per target and test), seconds; 0 = none
+#   BENCH_RUNS [1]        runs of each wrk measurement; the table shows the median
+#   BENCH_TARGETS [consul,muster]   which to run: consul, muster or both
+#   BENCH_PUT_KEYS [10000]          key space of the PUT runs
+#   BENCH_FILL_KEYS [100000]        keys written by the fill
+#   BENCH_FILL_CONCURRENCY [64]     requests in flight during the fill
+#   BENCH_FILL_DEADLINE [600]       the fill stops after this many seconds
+#   BENCH_SETTLE [5]      seconds to wait before each RSS reading
+#   BENCH_LOG_LEVEL [info]          -log-level for both agents ('' keeps -dev's DEBUG)
+#   BENCH_WRITE [auto]    1: write BENCHMARKS.md; 0: only print; auto: write if both targets ran
+#   BENCH_OUT [<repo>/BENCHMARKS.md]
+#   BENCH_KEEP [0]        1: keep the work dir (agent logs, raw wrk output) after the run
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+cd "$root"
+
+log() { printf '[kv.sh] %s\n' "$*" >&2; }
+die() { printf 'bench/kv.sh: %s\n' "$*" >&2; exit 1; }
+
+secs=${BENCH_SECONDS:-10}
+warmup=${BENCH_WARMUP:-2}
+runs=${BENCH_RUNS:-1}
+targets_arg=${BENCH_TARGETS:-consul,muster}
+put_keys=${BENCH_PUT_KEYS:-10000}
+fill_keys=${BENCH_FILL_KEYS:-100000}
+fill_conc=${BENCH_FILL_CONCURRENCY:-64}
+fill_deadline=${BENCH_FILL_DEADLINE:-600}
+settle=${BENCH_SETTLE:-5}
+log_level=${BENCH_LOG_LEVEL-info}
+write=${BENCH_WRITE:-auto}
+out=${BENCH_OUT:-$root/BENCHMARKS.md}
+keep=${BENCH_KEEP:-0}
+
+for v in secs:BENCH_SECONDS warmup:BENCH_WARMUP runs:BENCH_RUNS put_keys:BENCH_PUT_KEYS fill_keys:BENCH_FILL_KEYS \
+  fill_conc:BENCH_FILL_CONCURRENCY fill_deadline:BENCH_FILL_DEADLINE settle:BENCH_SETTLE; do
+  var=${v%%:*}
+  [[ ${!var} =~ ^[0-9]+$ ]] || die "${v#*:} must be a whole number, got '${!var}'"
+done
+((secs >= 1 && runs >= 1 && put_keys >= 1 && fill_keys >= 1 && fill_conc >= 1 && fill_deadline >= 1)) ||
+  die "BENCH_SECONDS, BENCH_RUNS, BENCH_PUT_KEYS, BENCH_FILL_* must be >= 1"
+
+targets=()
+IFS=', ' read -r -a _t <<<"$targets_arg"
+for t in "${_t[@]}"; do
+  case $t in
+    consul | muster) [[ " ${targets[*]-} " == *" $t "* ]] || targets+=("$t") ;;
+    '') ;;
+    *) die "BENCH_TARGETS: unknown target '$t' (use consul, muster or consul,muster)" ;;
+  esac
+done
+((${#targets[@]} > 0)) || die "BENCH_TARGETS names no target"
+has() { [[ " ${targets[*]} " == *" $1 "* ]]; }
+
+# ---- tools -------------------------------------------------------------------------------
+apt_updated=0
+apt_install() {
+  if ((apt_updated == 0)); then
+    log "apt-get update"
+    apt-get update -qq >&2 || die "apt-get update failed (needed to install: $*)"
+    apt_updated=1
+  fi
+  log "apt-get install -y $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2 || die "apt-get install $* failed"
+}
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v curl >/dev/null || missing+=(curl)
+((${#missing[@]} == 0)) || apt_install "${missing[@]}"
+command -v node >/dev/null || die "node is required (Node 20)"
+command -v timeout >/dev/null || die "timeout (coreutils) is required"
+
+consul_bin=''
+if has consul; then
+  ref_script=$root/../shared/tools/reference-consul.sh
+  [[ -x $ref_script || -f $ref_script ]] || die "reference Consul installer not found at $ref_script"
+  consul_bin=$(bash "$ref_script") || die "reference-consul.sh failed"
+  [[ -x $consul_bin ]] || die "reference-consul.sh printed '$consul_bin', which is not an executable"
+fi
+if has muster; then
+  [[ -d $root/node_modules ]] && [[ -f $root/dist/cli/main.js ]] ||
+    die "Muster is not built: run \`npm ci\` in $root first (or BENCH_TARGETS=consul to bench Consul alone)"
+  [[ -x $root/bin/muster ]] || die "$root/bin/muster is missing or not executable"
+fi
+
+# ---- agents ------------------------------------------------------------------------------
+declare -A addr pid port_http
+addr[consul]=127.0.0.30 port_http[consul]=30500
+addr[muster]=127.0.0.31 port_http[muster]=30510
+base() { echo "http://${addr[$1]}:${port_http[$1]}"; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/muster-bench-kv.XXXXXX")
+results=$work/results.tsv
+: >"$results"
+status=1
+
+# PIDs of $1 and all its descendants (the agent might fork workers).
+tree_pids() {
+  ps -e -o pid=,ppid= | awk -v root="$1" '
+    { parent[$1] = $2; order[NR] = $1 }
+    END {
+      keep[root] = 1; print root
+      do { added = 0
+        for (i = 1; i <= NR; i++) { p = order[i]
+          if (!(p in keep) && (parent[p] in keep)) { keep[p] = 1; print p; added = 1 } }
+      } while (added)
+    }'
+}
+alive() { [[ -r /proc/$1/status ]] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+
+stop_agent() {
+  local name=$1 p=${pid[$1]-}
+  [[ -n $p ]] || return 0
+  local all
+  all=$(tree_pids "$p" || true)
+  kill -TERM "$p" 2>/dev/null || true
+  for _ in $(seq 50); do alive "$p" || break; sleep 0.1; done
+  for q in $all; do if alive "$q"; then kill -KILL "$q" 2>/dev/null || true; fi; done
+  wait "$p" 2>/dev/null || true
+  unset "pid[$name]"
+}
+
+cleanup() {
+  local rc=$?
+  set +e
+  trap - EXIT INT TERM
+  for t in consul muster; do stop_agent "$t"; done
+  if [[ $keep == 1 || $status != 0 ]]; then
+    log "work dir kept: $work (agent logs, raw wrk output)"
+  else
+    rm -rf "$work"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+start_agent() {
+  local name=$1
+  shift
+  local url
+  url=$(base "$name")
+  if curl -s -m 1 -o /dev/null "$url/v1/status/leader"; then
+    die "something already answers on $url; stop it first"
+  fi
+  log "starting $name: $*"
+  CHECKPOINT_DISABLE=1 "$@" >>"$work/$name.log" 2>&1 &
+  pid[$name]=$!
+}
+
+wait_leader() {
+  local name=$1 url leader=''
+  url=$(base "$name")
+  for _ in $(seq 100); do
+    alive "${pid[$name]}" || { tail -n 30 "$work/$name.log" >&2; die "$name exited during start-up (log above)"; }
+    leader=$(curl -s -m 1 "$url/v1/status/leader" || true)
+    if [[ -n $leader && $leader != '""' ]]; then
+      log "$name is up (pid ${pid[$name]}, leader $leader)"
+      return 0
+    fi
+    sleep 0.1
+  done
+  tail -n 30 "$work/$name.log" >&2
+  die "$name did not report a leader at $url/v1/status/leader within 10 s (log above)"
+}
+
+level_flags=()
+[[ -z $log_level ]] || level_flags=(-log-level "$log_level")
+start_all() {
+  if has consul; then
+    start_agent consul "$consul_bin" agent -dev "${level_flags[@]}" -bind 127.0.0.30 -client 127.0.0.30 \
+      -http-port 30500 -dns-port 30600 -server-port 30300 -serf-lan-port 30301 -serf-wan-port 30302 -grpc-port 30502
+  fi
+  if has muster; then
+    start_agent muster "$root/bin/muster" agent -dev "${level_flags[@]}" -bind 127.0.0.31 -client 127.0.0.31 \
+      -http-port 30510 -dns-port 30610 -server-port 30310 -serf-lan-port 30311 -serf-wan-port 30312 -grpc-port 30512
+  fi
+  for t in "${targets[@]}"; do wait_leader "$t"; done
+}
+start_all
+
+# ---- measurements ------------------------------------------------------------------------
+record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$results"; }
+meta() { record meta "$1" "$2"; }
+
+# Sum of a /proc/PID/status field (kB) over the agent's process tree.
+proc_kib() {
+  local field=$1 p=${pid[$2]} total=0 v
+  for q in $(tree_pids "$p"); do
+    v=$(awk -v f="$field:" '$1 == f { print $2 }' "/proc/$q/status" 2>/dev/null || true)
+    total=$((total + ${v:-0}))
+  done
+  echo "$total"
+}
+
+# Parse wrk --latency output: requests/s, p50 and p99 in µs, errors (non-2xx + socket).
+parse_wrk() {
+  awk '
+    function us(s,   n, u) {
+      n = s; sub(/[a-z]+$/, "", n); u = s; sub(/^[0-9.]+/, "", u)
+      if (u == "us") return n + 0
+      if (u == "ms") return n * 1000
+      if (u == "s") return n * 1000000
+      if (u == "m") return n * 60000000
+      if (u == "h") return n * 3600000000
+      return -1
+    }
+    /^[ \t]*Latency Distribution/ { dist = 1; next }
+    dist && $1 == "50%" { p50 = us($2) }
+    dist && $1 == "99%" { p99 = us($2) }
+    dist && $1 !~ /%$/ { dist = 0 }
+    /^Requests\/sec:/ { rps = $2 }
+    /Non-2xx or 3xx responses:/ { err += $NF }
+    /^[ \t]*Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { v = $i; sub(/,/, "", v); err += v } }
+    END {
+      if (rps == "" || p50 == "" || p99 == "" || p50 < 0 || p99 < 0) exit 1
+      printf "%s %.1f %.1f %d\n", rps, p50, p99, err
+    }'
+}
+
+# run_wrk TARGET TEST THREADS CONNS DURATION_S OUTFILE
+run_wrk() {
+  local t=$1 test=$2 th=$3 c=$4 d=$5 outf=$6 url args=()
+  url=$(base "$t")
+  case $test in
+    put_*) args=(-s "$here/kv-put.lua") ;;
+    get_*) url=$url/v1/kv/bench/get-key ;;
+  esac
+  KV_KEYS=$put_keys KV_THREADS=$th KV_PREFIX=bench/put/ \
+    timeout -k 5 $((d + 30)) wrk "-t$th" "-c$c" "-d${d}s" --timeout 5s --latency "${args[@]}" "$url" >"$outf" 2>&1 ||
+    { cat "$outf" >&2; die "wrk failed against $t ($test)"; }
+}
+
+for t in "${targets[@]}"; do
+  code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -X PUT --data-binary "$(printf 'g%.0s' $(seq 100))" "$(base "$t")/v1/kv/bench/get-key" || true)
+  [[ $code == 200 ]] || die "$t: PUT /v1/kv/bench/get-key answered '$code', expected 200"
+done
+
+log "settling ${settle}s before the idle RSS reading"
+sleep "$settle"
+for t in "${targets[@]}"; do
+  record "$t" rss_idle "$(proc_kib VmRSS "$t")"
+done
+
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+tests=(put_c1 put_c64 get_c1 get_c64)
+for test in "${tests[@]}"; do
+  case $test in *_c1) th=1 c=1 ;; *_c64) th=2 c=64 ;; esac
+  if ((warmup > 0)); then
+    for t in "${targets[@]}"; do
+      log "$t $test: warm-up ${warmup}s"
+      run_wrk "$t" "$test" "$th" "$c" "$warmup" "$work/wrk-$t-$test-warmup.txt"
+    done
+  fi
+  for ((r = 1; r <= runs; r++)); do
+    order=("${targets[@]}")
+    if ((r % 2 == 0 && ${#targets[@]} == 2)); then order=("${targets[1]}" "${targets[0]}"); fi
+    for t in "${order[@]}"; do
+      f=$work/wrk-$t-$test-$r.txt
+      run_wrk "$t" "$test" "$th" "$c" "$secs" "$f"
+      parsed=$(parse_wrk <"$f") || { cat "$f" >&2; die "could not parse wrk output for $t $test (above)"; }
+      read -r rps p50 p99 errs <<<"$parsed"
+      record "$t" "${test}_rps" "$rps"
+      record "$t" "${test}_p50_us" "$p50"
+      record "$t" "${test}_p99_us" "$p99"
+      record "$t" "${test}_errors" "$errs"
+      log "$t $test run $r/$runs: $rps req/s, p50 ${p50} us, p99 ${p99} us, errors $errs"
+    done
+  done
+done
+
+# RSS after the load runs; then the fill runs on fresh agents, so that its memory figure does
+# not depend on how many writes each target managed in the PUT runs (the -dev Raft log is in memory).
+log "settling ${settle}s before the after-load RSS reading"
+sleep "$settle"
+for t in "${targets[@]}"; do
+  record "$t" rss_loaded "$(proc_kib VmRSS "$t")"
+done
+log "restarting the agents for the fill"
+for t in "${targets[@]}"; do stop_agent "$t"; done
+start_all
+
+for t in "${targets[@]}"; do
+  log "$t: filling $fill_keys keys ($fill_conc in flight, deadline ${fill_deadline}s)"
+  fill_out=$work/fill-$t.json
+  frc=0
+  timeout -k 5 $((fill_deadline + 60)) node "$here/kv-fill.mjs" "$(base "$t")" "$fill_keys" "$fill_conc" "$fill_deadline" bench/fill/ \
+    >"$fill_out" 2>"$work/fill-$t.err" || frc=$?
+  line=$(tail -n 1 "$fill_out" 2>/dev/null || true)
+  [[ $line == \{* ]] || { cat "$work/fill-$t.err" >&2; die "$t: the fill printed no result (exit $frc)"; }
+  log "$t fill: $line"
+  node -e '
+    const r = JSON.parse(process.argv[1]);
+    const bad = r.count - r.ok + (r.listed === r.count ? 0 : 1);
+    console.log(`fill_rps\t${r.rps}\nfill_s\t${r.seconds}\nfill_errors\t${bad}`);
+    if (r.firstError) console.error(`[kv.sh] fill error: ${r.firstError} (listed ${r.listed} of ${r.count})`);
+  ' "$line" | while IFS=$'\t' read -r k v; do record "$t" "$k" "$v"; done
+done
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+
+log "settling ${settle}s before the filled RSS reading"
+sleep "$settle"
+for t in "${targets[@]}"; do
+  record "$t" rss_filled "$(proc_kib VmRSS "$t")"
+  record "$t" rss_peak "$(proc_kib VmHWM "$t")"
+done
+
+# ---- versions, machine, report -----------------------------------------------------------
+for t in "${targets[@]}"; do stop_agent "$t"; done
+
+meta date "$(date -u '+%Y-%m-%d %H:%M UTC')"
+meta nproc "$(nproc)"
+meta mem "$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+meta cpu "$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+meta os "$( (. /etc/os-release && echo "$PRETTY_NAME") 2>/dev/null || uname -s)"
+meta node "$(node --version)"
+meta wrk "$(wrk -v 2>&1 | awk 'NR == 1 { print $2 }' || true)"
+meta load "start $load_start, end $load_end"
+if has consul; then meta consul_version "$("$consul_bin" version | awk 'NR == 1 { print $2 }')"; fi
+if has muster; then
+  mv=$(node -p 'require("./package.json").version')
+  rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || true)
+  if [[ -n $rev ]]; then
+    [[ -z $(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null) ]] || rev="$rev+dirty"
+    mv="$mv ($rev)"
+  fi
+  meta muster_version "$mv"
+fi
+meta targets "${targets[*]}"
+meta settings "wrk ${secs}s per run after ${warmup}s warm-up, median of $runs run(s); PUT key space $put_keys; fill $fill_keys keys, $fill_conc in flight; RSS read ${settle}s after settling; agents at -log-level ${log_level:-debug (dev default)}"
+# The command to repeat this run: the non-default settings, then the script.
+cmd=''
+for kv in "BENCH_SECONDS=$secs:10" "BENCH_WARMUP=$warmup:2" "BENCH_RUNS=$runs:1" "BENCH_TARGETS=$(IFS=,; echo "${targets[*]}"):consul,muster" \
+  "BENCH_PUT_KEYS=$put_keys:10000" "BENCH_FILL_KEYS=$fill_keys:100000" "BENCH_FILL_CONCURRENCY=$fill_conc:64" \
+  "BENCH_SETTLE=$settle:5" "BENCH_LOG_LEVEL=$log_level:info"; do
+  setting=${kv%:*} default=${kv##*:}
+  [[ ${setting#*=} == "$default" ]] || cmd+="$setting "
+done
+meta command "${cmd}bench/kv.sh"
+
+report_args=("$results")
+case $write in
+  1) report_args+=(--write "$out") ;;
+  auto) if has consul && has muster; then report_args+=(--write "$out"); fi ;;
+  0) ;;
+  *) die "BENCH_WRITE must be 1, 0 or auto" ;;
+esac
+node "$here/kv-report.mjs" "${report_args[@]}"
+if ((${#report_args[@]} > 1)); then log "wrote section '## KV (issue 2)' of $out"; else log "BENCHMARKS.md not written (BENCH_WRITE=$write, targets: ${targets[*]})"; fi
+status=0
