@@ -4,7 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Client } from '../../api/index.js';
-import { complain, goFileError, type Ui } from '../command.js';
+import { complain, goFileError, parseFlags, type Command, type Ui } from '../command.js';
+import type { FlagSet } from '../flags.js';
 import type { HttpFlags } from '../http-flags.js';
 
 export function errorMessage(e: unknown): string {
@@ -109,4 +110,19 @@ export function goPathJoin(...parts: string[]): string {
   }
   const s = out.join('/');
   return rooted ? '/' + s : s || '.';
+}
+
+/**
+ * The prologue of the kv commands that take one KEY: parse the flags, refuse a second
+ * argument, and drop a leading `/` (Consul's CLI does). Returns the key, or the exit code.
+ */
+export function keyArgument(fs: FlagSet, argv: string[], ui: Ui, command: Command): string | number {
+  const args = parseFlags(fs, argv, ui, command);
+  if (typeof args === 'number') return args;
+  if (args.length > 1) {
+    complain(ui, `Too many arguments (expected 1, got ${args.length})`);
+    return 1;
+  }
+  const key = args[0] ?? '';
+  return key.startsWith('/') ? key.slice(1) : key;
 }

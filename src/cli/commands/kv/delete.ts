@@ -1,9 +1,9 @@
 /** `muster kv delete`: Consul 1.8.7's command/kv/del, messages byte for byte. */
 import type { Client } from '../../../api/index.js';
-import { complain, parseFlags, say, type Command, type Ui } from '../../command.js';
+import { complain, say, type Command, type Ui } from '../../command.js';
 import { commandUsage, FlagSet } from '../../flags.js';
 import { HttpFlags } from '../../http-flags.js';
-import { errorMessage, withClient } from '../shared.js';
+import { errorMessage, keyArgument, withClient } from '../shared.js';
 
 const help = `
 Usage: muster kv delete [options] KEY_OR_PREFIX
@@ -45,14 +45,8 @@ export class KvDeleteCommand implements Command {
   }
 
   async run(argv: string[], ui: Ui): Promise<number> {
-    const args = parseFlags(this.fs, argv, ui, this);
-    if (typeof args === 'number') return args;
-    if (args.length > 1) {
-      complain(ui, `Too many arguments (expected 1, got ${args.length})`);
-      return 1;
-    }
-    let key = args[0] ?? '';
-    if (key.startsWith('/')) key = key.slice(1);
+    const key = keyArgument(this.fs, argv, ui, this);
+    if (typeof key === 'number') return key;
     const problem =
       key === '' && !this.recurse.value
         ? 'Error! Missing KEY argument'

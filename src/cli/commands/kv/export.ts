@@ -1,9 +1,9 @@
 /** `muster kv export`: Consul's command/kv/exp; the JSON is Go's MarshalIndent with tabs. */
 import type { KvPair } from '../../../api/index.js';
-import { complain, parseFlags, say, type Command, type Ui } from '../../command.js';
+import { complain, say, type Command, type Ui } from '../../command.js';
 import { commandUsage, FlagSet } from '../../flags.js';
 import { HttpFlags } from '../../http-flags.js';
-import { errorMessage, goJsonString, withClient } from '../shared.js';
+import { errorMessage, goJsonString, keyArgument, withClient } from '../shared.js';
 
 const help = `
 Usage: muster kv export [KEY_OR_PREFIX]
@@ -38,14 +38,8 @@ export class KvExportCommand implements Command {
   }
 
   async run(argv: string[], ui: Ui): Promise<number> {
-    const args = parseFlags(this.fs, argv, ui, this);
-    if (typeof args === 'number') return args;
-    if (args.length > 1) {
-      complain(ui, `Too many arguments (expected 1, got ${args.length})`);
-      return 1;
-    }
-    let key = args[0] ?? '';
-    if (key.startsWith('/')) key = key.slice(1);
+    const key = keyArgument(this.fs, argv, ui, this);
+    if (typeof key === 'number') return key;
     return withClient(this.http, ui, async (client) => {
       let pairs: KvPair[];
       try {

@@ -1,10 +1,10 @@
 /** `muster kv get`: Consul's command/kv/get, output byte for byte. */
 import type { Client, KvPair } from '../../../api/index.js';
-import { complain, parseFlags, say, writeBytes, type Command, type Ui } from '../../command.js';
+import { complain, say, writeBytes, type Command, type Ui } from '../../command.js';
 import { commandUsage, FlagSet } from '../../flags.js';
 import { HttpFlags } from '../../http-flags.js';
 import { tabwrite } from '../../text-format.js';
-import { errorMessage, withClient } from '../shared.js';
+import { errorMessage, keyArgument, withClient } from '../shared.js';
 
 const help = `
 Usage: muster kv get [options] [KEY_OR_PREFIX]
@@ -66,14 +66,8 @@ export class KvGetCommand implements Command {
   }
 
   async run(argv: string[], ui: Ui): Promise<number> {
-    const args = parseFlags(this.fs, argv, ui, this);
-    if (typeof args === 'number') return args;
-    if (args.length > 1) {
-      complain(ui, `Too many arguments (expected 1, got ${args.length})`);
-      return 1;
-    }
-    let key = args[0] ?? '';
-    if (key.startsWith('/')) key = key.slice(1);
+    const key = keyArgument(this.fs, argv, ui, this);
+    if (typeof key === 'number') return key;
     if (key === '' && !(this.recurse.value || this.keys.value)) {
       complain(ui, 'Error! Missing KEY argument');
       return 1;
