@@ -34,6 +34,14 @@ export class Query {
   all(name: string): string[] {
     return this.params.get(name) ?? [];
   }
+
+  /** Go's url.Values.Encode: keys sorted, every value `key=value`, query-escaped. */
+  encode(): string {
+    const esc = (t: string): string => encodeURIComponent(t).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    const parts: string[] = [];
+    for (const k of [...this.params.keys()].sort()) for (const v of this.params.get(k)!) parts.push(`${esc(k)}=${esc(v)}`);
+    return parts.join('&');
+  }
 }
 
 function decodeQueryComponent(s: string): string {

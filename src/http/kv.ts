@@ -61,11 +61,10 @@ async function getKeys(ctx: RequestContext, server: Server, prefix: string): Pro
   return { json: r.value, meta: r.meta };
 }
 
-/** Consul answers 400 "Conflicting flags: <query>" when more than one of `names` is given. */
+/** Consul answers 400 "Conflicting flags: <query, re-encoded>" when several of `names` are given. */
 function conflicting(ctx: RequestContext, names: string[]): Reply | undefined {
   if (names.filter((n) => ctx.query.has(n)).length <= 1) return undefined;
-  const raw = ctx.req.url ?? '';
-  return { status: 400, text: `Conflicting flags: ${raw.slice(raw.indexOf('?') + 1)}` };
+  return { status: 400, text: `Conflicting flags: ${ctx.query.encode()}` };
 }
 
 function uintParam(ctx: RequestContext, name: string): number {

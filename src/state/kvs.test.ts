@@ -155,6 +155,9 @@ describe('KV store', () => {
     expect(lock('s1', 'unlock')).toBe(true);
     expect(lock('s2')).toBe(true);
     expect(kvsGet(store, 'l').entry).toMatchObject({ lockIndex: 2, session: 's2' });
+    // a plain write to a locked key resets LockIndex and keeps the holder (Consul 1.8.7)
+    log.applySync({ type: 'kvs', op: 'set', key: 'l', value: enc('y'), flags: 0, index: 0, session: '' });
+    expect(kvsGet(store, 'l').entry).toMatchObject({ lockIndex: 0, session: 's2' });
   });
 });
 

@@ -71,7 +71,7 @@ function prefixIndex(store: Store, prefix: string, entriesMax: number): number {
   return max !== 0 ? max : kvsMaxIndex(store);
 }
 
-/** Plain set. Keeps CreateIndex, LockIndex and (unless `updateSession`) the lock holder. */
+/** Plain set. Keeps CreateIndex and (unless `updateSession`) the lock holder; LockIndex goes to 0, as in Consul. */
 export function kvsSetTxn(tx: WriteTxn, write: KVWrite, updateSession = false): KVEntry {
   const existing = tx.state.kvs.get(write.key);
   const entry: KVEntry = {
@@ -80,7 +80,8 @@ export function kvsSetTxn(tx: WriteTxn, write: KVWrite, updateSession = false): 
     flags: write.flags,
     createIndex: existing ? existing.createIndex : tx.index,
     modifyIndex: tx.index,
-    lockIndex: existing ? existing.lockIndex : 0,
+    // Consul 1.8.7 (observed, docs/reference): a plain write resets LockIndex but keeps the holder.
+    lockIndex: 0,
     session: updateSession ? (write.session ?? '') : (existing?.session ?? ''),
   };
   if (existing && sameContent(existing, entry)) return existing;
