@@ -22,7 +22,7 @@ function goTypeName(v: unknown): string {
   if (v === null) return 'nil';
   if (Array.isArray(v)) return '[]interface {}';
   if (isObject(v)) return 'map[string]interface {}';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'float64' : 'float64';
+  if (typeof v === 'number') return 'float64'; // JSON numbers decode as float64 in Go
   return typeof v;
 }
 

@@ -2,7 +2,7 @@
 import { limits, MusterError } from '../lib/index.js';
 import type { KVApply, Server } from '../server/index.js';
 import type { KVEntry } from '../state/index.js';
-import type { RequestContext } from './context.js';
+import { BodyTooLargeError, type RequestContext } from './context.js';
 import { parseUint, readOptions } from './query-options.js';
 import type { Reply } from './reply.js';
 import type { Router } from './router.js';
@@ -93,13 +93,11 @@ async function put(ctx: RequestContext, server: Server, key: string, bytesMax: n
     req.session = q.get('release');
     req.op = 'unlock';
   }
-  const declared = Number(ctx.req.headers['content-length'] ?? -1);
-  if (declared > bytesMax) return tooLarge(declared, bytesMax);
   let body: Buffer;
   try {
     body = await ctx.body(bytesMax);
   } catch (err) {
-    if (err instanceof MusterError && err.code === 'ERR_TOO_LARGE') return tooLarge(bytesMax + 1, bytesMax);
+    if (err instanceof BodyTooLargeError) return tooLarge(err.bytes, bytesMax);
     throw err;
   }
   req.value = body.length === 0 ? null : new Uint8Array(body.buffer, body.byteOffset, body.byteLength);

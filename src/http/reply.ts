@@ -17,6 +17,3 @@ export interface Reply {
   /** Runs once the reply has been handed to the client (e.g. shutting down after leave). */
   afterWrite?: () => void;
 }
-
-export const ok = (json: unknown, meta?: QueryMeta): Reply => (meta ? { json, meta } : { json });
-export const text = (status: number, body: string): Reply => ({ status, text: body });

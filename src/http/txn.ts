@@ -1,7 +1,7 @@
 /** PUT /v1/txn: Consul's agent/txn_endpoint.go for KV operations. */
 import { limits, MusterError } from '../lib/index.js';
 import type { Server } from '../server/index.js';
-import { kvTxnVerbs, type KVTxnOp, type TxnOutcome } from '../state/index.js';
+import type { KVTxnOp, TxnOutcome } from '../state/index.js';
 import { decodeStdBase64 } from './base64.js';
 import type { RequestContext } from './context.js';
 import { kvEntryJson } from './kv.js';
@@ -131,5 +131,3 @@ function goJsonType(v: unknown): string {
   if (typeof v === 'string') return 'string';
   return typeof v;
 }
-
-export const knownKVVerbs: readonly string[] = kvTxnVerbs;

@@ -28,7 +28,3 @@ export class MusterError extends Error {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 }
-
-export const badRequest = (message: string): MusterError => new MusterError('ERR_BAD_REQUEST', message);
-export const notFound = (message: string): MusterError => new MusterError('ERR_NOT_FOUND', message);
-export const tooLarge = (message: string): MusterError => new MusterError('ERR_TOO_LARGE', message);

@@ -6,7 +6,7 @@
  * KV table index (kvs and tombstones), a prefix listing the highest ModifyIndex under the
  * prefix or of a tombstone under it, so the index never goes backwards after a delete.
  */
-import type { Store, StoreState, WriteTxn } from './store.js';
+import type { Store, WriteTxn } from './store.js';
 import type { KVEntry } from './types.js';
 import type { WatchSet } from './watch.js';
 
@@ -188,9 +188,4 @@ export function tombstonesReapTxn(tx: WriteTxn, index: number): number {
   tx.state.tombstones = t;
   tx.bumpTable('tombstones');
   return doomed.length;
-}
-
-/** Reads a state version directly (snapshot iteration, txn reads inside a write). */
-export function kvsGetIn(state: StoreState, key: string): KVEntry | undefined {
-  return state.kvs.get(key);
 }

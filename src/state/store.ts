@@ -38,11 +38,10 @@ export function emptyState(): StoreState {
   };
 }
 
-/** Watch keys: a table (`t:kvs`), one row (`r:kvs:foo`), or a KV prefix (`p:foo/`). */
+/** Watch keys of the row map: a table (`t:kvs`) or one row (`r:kvs:foo`); KV prefixes have their own map. */
 export const watchKey = {
   table: (t: TableName): string => `t:${t}`,
   row: (t: TableName, id: string): string => `r:${t}:${id}`,
-  kvPrefix: (prefix: string): string => `p:${prefix}`,
 };
 
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
