@@ -89,12 +89,15 @@ export class HttpApi {
     const from = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     let reply: Reply;
     let pretty = this.deps.prettyByDefault;
+    let ctx: RequestContext | undefined;
     try {
-      const ctx = new RequestContext(req);
+      ctx = new RequestContext(req);
       pretty ||= ctx.query.has('pretty');
       reply = await this.route(ctx, req.url ?? '/');
     } catch (err) {
       reply = this.errorReply(err, req);
+    } finally {
+      ctx?.release();
     }
     this.write(res, reply, pretty);
     this.deps.logger.debug('Request finished', {

@@ -58,6 +58,7 @@ export class RequestContext {
   readonly path: string;
   readonly query: Query;
   private aborter: AbortController | undefined;
+  private onClose: (() => void) | undefined;
 
   constructor(readonly req: IncomingMessage) {
     this.method = req.method ?? 'GET';
@@ -82,9 +83,16 @@ export class RequestContext {
     if (!this.aborter) {
       const aborter = new AbortController();
       this.aborter = aborter;
-      this.req.socket.once('close', () => aborter.abort());
+      this.onClose = () => aborter.abort();
+      this.req.socket.once('close', this.onClose);
     }
     return this.aborter.signal;
+  }
+
+  /** Called once the reply is written: a keep-alive socket must not collect listeners. */
+  release(): void {
+    if (this.onClose) this.req.socket.off('close', this.onClose);
+    this.onClose = undefined;
   }
 
   /** The whole body, or an ERR_TOO_LARGE error once it passes `bytesMax`. */

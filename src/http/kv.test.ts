@@ -194,3 +194,32 @@ describe('/v1/health/node', () => {
     expect((await h.request('/v1/health/node/other')).body).toBe('[]');
   });
 });
+
+describe('blocking requests on one keep-alive connection', () => {
+  it('leave no listeners behind on the socket', async () => {
+    const { createServer, Agent, request } = await import('node:http');
+    const h = harness();
+    const srv = createServer((req, res) => void h.api.handle(req, res));
+    let serverSocket: import('node:net').Socket | undefined;
+    srv.on('connection', (s) => (serverSocket = s));
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const port = (srv.address() as { port: number }).port;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (path: string): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve());
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    await h.request({ method: 'PUT', url: '/v1/kv/k', payload: 'v' });
+    await get('/v1/kv/k?index=1');
+    const baseline = serverSocket!.listenerCount('close');
+    for (let i = 0; i < 20; i++) await get('/v1/kv/k?index=1');
+    expect(serverSocket!.listenerCount('close')).toBe(baseline);
+    agent.destroy();
+    await new Promise((r) => srv.close(r));
+  });
+});
