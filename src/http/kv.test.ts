@@ -1,3 +1,5 @@
+import { Agent, createServer, request } from 'node:http';
+import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { harness } from './test-harness.js';
 
@@ -197,10 +199,9 @@ describe('/v1/health/node', () => {
 
 describe('blocking requests on one keep-alive connection', () => {
   it('leave no listeners behind on the socket', async () => {
-    const { createServer, Agent, request } = await import('node:http');
     const h = harness();
     const srv = createServer((req, res) => void h.api.handle(req, res));
-    let serverSocket: import('node:net').Socket | undefined;
+    let serverSocket: Socket | undefined;
     srv.on('connection', (s) => (serverSocket = s));
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
     const port = (srv.address() as { port: number }).port;
