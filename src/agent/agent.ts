@@ -10,7 +10,7 @@ import { Fsm, InMemoryLog } from '../fsm/index.js';
 import { HttpApi, type AgentApi, type MemberInfo } from '../http/index.js';
 import { MusterError, type Clock, type Logger, type Rng } from '../lib/index.js';
 import { Server } from '../server/index.js';
-import { Store } from '../state/index.js';
+import { emptyCheckDefinition, Store } from '../state/index.js';
 import { selfDocument } from './self.js';
 import { consulApiVersion, musterVersion } from './version.js';
 
@@ -93,28 +93,30 @@ export class Agent implements AgentApi {
     serverLogger.info('New leader elected', { payload: c.nodeName });
     this.log.applySync({
       type: 'register',
-      node: {
-        id: c.nodeID,
-        node: c.nodeName,
-        address: c.advertiseAddr,
-        datacenter: c.datacenter,
-        taggedAddresses: { lan: c.advertiseAddr, lan_ipv4: c.advertiseAddr, wan: c.advertiseAddr, wan_ipv4: c.advertiseAddr },
-        meta: { 'consul-network-segment': '', ...c.nodeMeta },
-      },
-      checks: [
-        {
+      req: {
+        node: {
+          id: c.nodeID,
           node: c.nodeName,
-          checkID: 'serfHealth',
-          name: 'Serf Health Status',
-          status: 'passing',
-          notes: '',
-          output: 'Agent alive and reachable',
-          serviceID: '',
-          serviceName: '',
-          serviceTags: [],
-          type: '',
+          address: c.advertiseAddr,
+          datacenter: c.datacenter,
+          taggedAddresses: { lan: c.advertiseAddr, lan_ipv4: c.advertiseAddr, wan: c.advertiseAddr, wan_ipv4: c.advertiseAddr },
+          meta: { 'consul-network-segment': '', ...c.nodeMeta },
         },
-      ],
+        skipNodeUpdate: false,
+        checks: [
+          {
+            node: c.nodeName,
+            checkID: 'serfHealth',
+            name: 'Serf Health Status',
+            status: 'passing',
+            notes: '',
+            output: 'Agent alive and reachable',
+            serviceID: '',
+            type: '',
+            definition: emptyCheckDefinition(),
+          },
+        ],
+      },
     });
     serverLogger.info('member joined, marking health alive', { member: c.nodeName });
     this.logger.info('Synced node info');

@@ -3,7 +3,7 @@
  * replicated, and applied on every server by `Fsm.apply(index, command)`, which must give the
  * same result everywhere. One handler per command type, as Consul's fsm/commands_ce.go.
  */
-import type { CheckWrite, KVTxnOp, NodeWrite, SessionWrite, TxnOutcome } from '../state/index.js';
+import type { KVTxnOp, RegisterRequest, SessionWrite, TxnOutcome } from '../state/index.js';
 
 export type KVSOp = 'set' | 'cas' | 'delete' | 'delete-cas' | 'delete-tree' | 'lock' | 'unlock';
 
@@ -21,8 +21,11 @@ export interface KVSCommand {
 export type Command =
   | KVSCommand
   | { type: 'txn'; ops: KVTxnOp[] }
-  | { type: 'register'; node: NodeWrite; checks: CheckWrite[] }
+  | { type: 'register'; req: RegisterRequest }
+  /** Without serviceID and checkID the node and everything on it; else that service or check. */
+  | { type: 'deregister'; node: string; serviceID: string; checkID: string }
   | { type: 'session-create'; session: SessionWrite }
+  | { type: 'session-destroy'; id: string }
   | { type: 'tombstone-reap'; index: number }
   | { type: 'noop' };
 
@@ -32,10 +35,16 @@ export type CommandType = Command['type'];
 export interface CommandResults {
   kvs: boolean;
   txn: TxnOutcome;
-  register: null;
-  'session-create': null;
+  /** Catalog writes fail as a whole with Consul's error text (e.g. "Missing node registration"). */
+  register: CatalogOutcome;
+  deregister: CatalogOutcome;
+  'session-create': CatalogOutcome;
+  'session-destroy': null;
   'tombstone-reap': number;
   noop: null;
 }
+
+/** null when applied; else the error, and the write changed nothing. */
+export type CatalogOutcome = { error: string } | null;
 
 export type ResultOf<C extends Command> = CommandResults[C['type']];

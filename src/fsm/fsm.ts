@@ -4,8 +4,11 @@
  */
 import { assert, assertNever } from '../lib/index.js';
 import {
-  ensureCheckTxn,
-  ensureNodeTxn,
+  CatalogError,
+  deleteCheckTxn,
+  deleteNodeTxn,
+  deleteServiceTxn,
+  ensureRegistrationTxn,
   kvsDeleteCASTxn,
   kvsDeleteTreeTxn,
   kvsDeleteTxn,
@@ -16,13 +19,14 @@ import {
   kvsUnlockTxn,
   restoreState,
   sessionCreateTxn,
+  sessionDestroyTxn,
   snapshotRecords,
   tombstonesReapTxn,
   type SnapshotRecord,
   type Store,
   type WriteTxn,
 } from '../state/index.js';
-import type { Command, CommandResults, KVSCommand } from './commands.js';
+import type { CatalogOutcome, Command, CommandResults, KVSCommand } from './commands.js';
 
 export class Fsm {
   private appliedIndex = 0;
@@ -36,9 +40,18 @@ export class Fsm {
   apply<C extends Command>(index: number, command: C): CommandResults[C['type']] {
     assert(index > this.appliedIndex, `entry ${index} applied after ${this.appliedIndex}`);
     const tx = this.store.begin(index);
-    const result = this.dispatch(tx, command);
-    const failedTxn = command.type === 'txn' && (result as CommandResults['txn']).errors.length > 0;
-    if (!failedTxn) this.store.commit(tx);
+    let result: CommandResults[Command['type']];
+    let failed: boolean;
+    try {
+      result = this.dispatch(tx, command);
+      failed = command.type === 'txn' && (result as CommandResults['txn']).errors.length > 0;
+    } catch (err) {
+      // An operating error of a catalog write: the write is dropped whole, as Consul's aborted memdb txn.
+      if (!(err instanceof CatalogError)) throw err;
+      result = { error: err.message } satisfies CatalogOutcome;
+      failed = true;
+    }
+    if (!failed) this.store.commit(tx);
     this.appliedIndex = index;
     return result as CommandResults[C['type']];
   }
@@ -61,11 +74,18 @@ export class Fsm {
       case 'txn':
         return kvsTxnDispatch(tx, c.ops);
       case 'register':
-        ensureNodeTxn(tx, c.node);
-        for (const check of c.checks) ensureCheckTxn(tx, check);
+        ensureRegistrationTxn(tx, c.req);
+        return null;
+      case 'deregister':
+        if (c.serviceID !== '') deleteServiceTxn(tx, c.node, c.serviceID);
+        else if (c.checkID !== '') deleteCheckTxn(tx, c.node, c.checkID);
+        else deleteNodeTxn(tx, c.node);
         return null;
       case 'session-create':
         sessionCreateTxn(tx, c.session);
+        return null;
+      case 'session-destroy':
+        sessionDestroyTxn(tx, c.id);
         return null;
       case 'tombstone-reap':
         return tombstonesReapTxn(tx, c.index);

@@ -2,6 +2,7 @@ import { Agent, createServer, request } from 'node:http';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { harness } from './test-harness.js';
+import { emptyCheckDefinition } from '../state/index.js';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
@@ -185,8 +186,11 @@ describe('/v1/health/node', () => {
     const h = harness();
     h.log.applySync({
       type: 'register',
-      node: { id: 'i', node: 'n1', address: '10.0.0.1', datacenter: 'dc1', taggedAddresses: {}, meta: {} },
-      checks: [{ node: 'n1', checkID: 'serfHealth', name: 'Serf Health Status', status: 'passing', notes: '', output: 'Agent alive and reachable', serviceID: '', serviceName: '', serviceTags: [], type: '' }],
+      req: {
+        node: { id: 'i', node: 'n1', address: '10.0.0.1', datacenter: 'dc1', taggedAddresses: {}, meta: {} },
+        skipNodeUpdate: false,
+        checks: [{ node: 'n1', checkID: 'serfHealth', name: 'Serf Health Status', status: 'passing', notes: '', output: 'Agent alive and reachable', serviceID: '', type: '', definition: emptyCheckDefinition() }],
+      },
     });
     const r = await h.request('/v1/health/node/n1');
     expect(r.headers['x-consul-index']).toBe('2');

@@ -1,4 +1,6 @@
 export * from './catalog.js';
+export * from './catalog-read.js';
+export * from './lock-delay.js';
 export * from './kvs.js';
 export * from './sessions.js';
 export * from './snapshot.js';

@@ -144,7 +144,8 @@ describe('KV store', () => {
     const lock = (session: string, op: 'lock' | 'unlock' = 'lock'): boolean =>
       log.applySync({ type: 'kvs', op, key: 'l', value: enc('x'), flags: 0, index: 0, session });
     expect(lock('s1')).toBe(false);
-    const session = { name: '', node: 'n', lockDelayMs: 15000, behavior: 'release' as const, ttl: '', nodeChecks: [], serviceChecks: [] };
+    log.applySync({ type: 'register', req: { node: { id: '', node: 'n', address: '10.0.0.1', datacenter: 'dc1', taggedAddresses: {}, meta: {} }, skipNodeUpdate: false, checks: [] } });
+    const session = { name: '', node: 'n', lockDelayMs: 15000, behavior: 'release' as const, ttl: '', nodeChecks: [], serviceChecks: [], checks: [] };
     log.applySync({ type: 'session-create', session: { ...session, id: 's1' } });
     log.applySync({ type: 'session-create', session: { ...session, id: 's2' } });
     expect(lock('s1')).toBe(true);

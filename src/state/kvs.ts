@@ -90,6 +90,11 @@ export function kvsSetTxn(tx: WriteTxn, write: KVWrite, updateSession = false): 
 
 /** Stores `entry`, moves the KV table index and wakes the key's and its prefixes' watchers. */
 function putEntry(tx: WriteTxn, entry: KVEntry): KVEntry {
+  const before = tx.state.kvs.get(entry.key);
+  if ((before?.session ?? '') !== entry.session) {
+    if (before && before.session !== '') unindexLock(tx, before);
+    if (entry.session !== '') tx.state.kvsBySession = tx.state.kvsBySession.set(kvLockKey(entry.session, entry.key), entry.key);
+  }
   tx.state.kvs = tx.state.kvs.set(entry.key, entry);
   tx.bumpTable('kvs');
   tx.touchKey(entry.key);
@@ -118,7 +123,9 @@ export function kvsSetCASTxn(tx: WriteTxn, write: KVWrite, casIndex: number): KV
 
 /** Deletes one key, leaving a tombstone. Deleting a missing key changes nothing. */
 export function kvsDeleteTxn(tx: WriteTxn, key: string): void {
-  if (!tx.state.kvs.has(key)) return;
+  const existing = tx.state.kvs.get(key);
+  if (!existing) return;
+  if (existing.session !== '') unindexLock(tx, existing);
   tx.state.kvs = tx.state.kvs.delete(key);
   tx.state.tombstones = tx.state.tombstones.set(key, tx.index);
   tx.bumpTable('kvs');
@@ -138,8 +145,9 @@ export function kvsDeleteCASTxn(tx: WriteTxn, key: string, casIndex: number): bo
 /** Deletes every key under `prefix`; one tombstone at the prefix records it (Consul). */
 export function kvsDeleteTreeTxn(tx: WriteTxn, prefix: string): number {
   const doomed: string[] = [];
-  tx.state.kvs.forEachPrefix(prefix, (key) => {
+  tx.state.kvs.forEachPrefix(prefix, (key, e) => {
     doomed.push(key);
+    if (e.session !== '') unindexLock(tx, e);
   });
   if (doomed.length === 0) return 0;
   let kvs = tx.state.kvs;
@@ -176,6 +184,36 @@ export function kvsUnlockTxn(tx: WriteTxn, write: KVWrite & { session: string })
   const existing = tx.state.kvs.get(write.key);
   if (!existing || existing.session !== write.session) return undefined;
   return putEntry(tx, { ...existing, value: write.value, flags: write.flags, modifyIndex: tx.index, session: '' });
+}
+
+export const kvLockKey = (session: string, key: string): string => `${session}\u0000${key}`;
+
+function unindexLock(tx: WriteTxn, e: KVEntry): void {
+  tx.state.kvsBySession = tx.state.kvsBySession.delete(kvLockKey(e.session, e.key));
+}
+
+/** Keys locked by `session`, in key order. */
+export function kvsHeldBy(kvsBySession: WriteTxn['state']['kvsBySession'], session: string): string[] {
+  const keys: string[] = [];
+  kvsBySession.forEachPrefix(`${session}\u0000`, (_k, key) => {
+    keys.push(key);
+  });
+  return keys;
+}
+
+/**
+ * Ends a session's locks (Consul's deleteSessionTxn): with behavior `release` each held key
+ * keeps its value and LockIndex and loses its holder; with `delete` the key is deleted. Either
+ * way the key stays unacquirable for `lockDelayMs`.
+ */
+export function kvsInvalidateSessionTxn(tx: WriteTxn, session: string, behavior: 'release' | 'delete', lockDelayMs: number): void {
+  for (const key of kvsHeldBy(tx.state.kvsBySession, session)) {
+    const e = tx.state.kvs.get(key);
+    if (!e) continue;
+    if (behavior === 'delete') kvsDeleteTxn(tx, key);
+    else putEntry(tx, { ...e, session: '', modifyIndex: tx.index });
+    if (lockDelayMs > 0) tx.lockDelays.push({ key, delayMs: lockDelayMs });
+  }
 }
 
 /** Drops tombstones at or below `index` (Consul's graveyard reap, after tombstone_ttl). */

@@ -3,25 +3,26 @@
  * immutable StoreState, so writes may go on while it is consumed in chunks; restore rebuilds a
  * state from records and the caller installs it with Store.replace().
  */
-import { assert, assertNever } from '../lib/index.js';
-import { checkKey } from './catalog.js';
+import { assertNever } from '../lib/index.js';
+import { checkKey, nodeKey, serviceByNameKey, serviceKey } from './catalog.js';
+import { kvLockKey } from './kvs.js';
+import { sessionCheckIDs, sessionCheckKey } from './sessions.js';
 import { emptyState, type Mutable, type StoreState } from './store.js';
-import { tableNames, type CheckEntry, type KVEntry, type NodeEntry, type SessionEntry, type TableName } from './types.js';
+import type { CheckEntry, IndexName, KVEntry, NodeEntry, ServiceEntry, SessionEntry } from './types.js';
 
 export type SnapshotRecord =
-  | { t: 'index'; table: TableName; index: number }
+  | { t: 'index'; table: IndexName; index: number }
   | { t: 'kvs'; v: KVEntry }
   | { t: 'tombstone'; key: string; index: number }
   | { t: 'node'; v: NodeEntry }
+  | { t: 'service'; v: ServiceEntry }
   | { t: 'check'; v: CheckEntry }
   | { t: 'session'; v: SessionEntry };
 
 export function* snapshotRecords(state: StoreState): IterableIterator<SnapshotRecord> {
-  for (const table of tableNames) {
-    const index = state.indexes.get(table);
-    if (index !== undefined) yield { t: 'index', table, index };
-  }
+  for (const table of [...state.indexes.keys()].sort()) yield { t: 'index', table, index: state.indexes.get(table)! };
   for (const [, v] of state.nodes.entries()) yield { t: 'node', v };
+  for (const [, v] of state.services.entries()) yield { t: 'service', v };
   for (const [, v] of state.checks.entries()) yield { t: 'check', v };
   for (const [, v] of state.sessions.entries()) yield { t: 'session', v };
   for (const [, v] of state.kvs.entries()) yield { t: 'kvs', v };
@@ -30,29 +31,39 @@ export function* snapshotRecords(state: StoreState): IterableIterator<SnapshotRe
 
 export class StateRestorer {
   private readonly state: Mutable<StoreState> = emptyState();
-  private readonly indexes = new Map<TableName, number>();
+  private readonly indexes = new Map<IndexName, number>();
 
+  /** Adds one record; secondary indexes are rebuilt from the primaries as they come. */
   add(r: SnapshotRecord): void {
     const s = this.state;
     switch (r.t) {
       case 'index':
-        assert(tableNames.includes(r.table), `unknown table in snapshot: ${r.table}`);
         this.indexes.set(r.table, r.index);
         return;
       case 'kvs':
         s.kvs = s.kvs.set(r.v.key, r.v);
+        if (r.v.session !== '') s.kvsBySession = s.kvsBySession.set(kvLockKey(r.v.session, r.v.key), r.v.key);
         return;
       case 'tombstone':
         s.tombstones = s.tombstones.set(r.key, r.index);
         return;
       case 'node':
-        s.nodes = s.nodes.set(r.v.node, r.v);
+        s.nodes = s.nodes.set(nodeKey(r.v.node), r.v);
         return;
+      case 'service': {
+        const key = serviceKey(r.v.node, r.v.id);
+        s.services = s.services.set(key, r.v);
+        s.servicesByName = s.servicesByName.set(serviceByNameKey(r.v.service, key), key);
+        return;
+      }
       case 'check':
         s.checks = s.checks.set(checkKey(r.v.node, r.v.checkID), r.v);
         return;
       case 'session':
         s.sessions = s.sessions.set(r.v.id, r.v);
+        for (const id of sessionCheckIDs(r.v)) {
+          s.sessionChecks = s.sessionChecks.set(sessionCheckKey(r.v.node, id, r.v.id), r.v.id);
+        }
         return;
       default:
         assertNever(r, 'snapshot record');

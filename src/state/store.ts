@@ -11,20 +11,36 @@
  * Invariants: table indexes never go backwards within a store's life; a restore replaces the
  * whole state and fires the abandon channel so every blocked query re-runs (Consul's abandonCh).
  */
-import { assert, assertSafeIndex } from '../lib/index.js';
+import { assert, assertSafeIndex, type Clock } from '../lib/index.js';
+import { LockDelay } from './lock-delay.js';
 import { SortedMap } from './sorted-map.js';
-import type { CheckEntry, KVEntry, NodeEntry, SessionEntry, TableName } from './types.js';
+import type { CheckEntry, IndexName, KVEntry, NodeEntry, ServiceEntry, SessionEntry } from './types.js';
 import { WatchChannel, type WatchSet } from './watch.js';
 
+/**
+ * Primary tables are keyed as Consul's memdb `id` indexes are: node names, service IDs and check
+ * IDs lower-cased (lookups are case-insensitive, output keeps the registered case), parts joined
+ * by NUL. The `by…` maps are secondary indexes derived from the primaries (rebuilt on restore,
+ * never snapshotted); each maps its key to the primary key.
+ */
 export interface StoreState {
   readonly kvs: SortedMap<KVEntry>;
   /** Tombstones of deleted keys (key → index of the delete), so prefix indexes never regress. */
   readonly tombstones: SortedMap<number>;
+  /** Keyed by `lower(node)`. */
   readonly nodes: SortedMap<NodeEntry>;
-  /** Keyed by `node\0checkID`. */
+  /** Keyed by `lower(node)\0lower(serviceID)`. */
+  readonly services: SortedMap<ServiceEntry>;
+  /** `lower(serviceName)\0servicesKey` → servicesKey. */
+  readonly servicesByName: SortedMap<string>;
+  /** Keyed by `lower(node)\0lower(checkID)`. */
   readonly checks: SortedMap<CheckEntry>;
   readonly sessions: SortedMap<SessionEntry>;
-  readonly indexes: ReadonlyMap<TableName, number>;
+  /** `lower(node)\0lower(checkID)\0sessionID` → sessionID: the sessions a check's failure ends. */
+  readonly sessionChecks: SortedMap<string>;
+  /** `sessionID\0key` → key: the KV locks a session holds. */
+  readonly kvsBySession: SortedMap<string>;
+  readonly indexes: ReadonlyMap<IndexName, number>;
 }
 
 export function emptyState(): StoreState {
@@ -32,27 +48,33 @@ export function emptyState(): StoreState {
     kvs: SortedMap.empty(),
     tombstones: SortedMap.empty(),
     nodes: SortedMap.empty(),
+    services: SortedMap.empty(),
+    servicesByName: SortedMap.empty(),
     checks: SortedMap.empty(),
     sessions: SortedMap.empty(),
+    sessionChecks: SortedMap.empty(),
+    kvsBySession: SortedMap.empty(),
     indexes: new Map(),
   };
 }
 
 /** Watch keys of the row map: a table (`t:kvs`) or one row (`r:kvs:foo`); KV prefixes have their own map. */
 export const watchKey = {
-  table: (t: TableName): string => `t:${t}`,
-  row: (t: TableName, id: string): string => `r:${t}:${id}`,
+  table: (t: IndexName): string => `t:${t}`,
+  row: (t: IndexName, id: string): string => `r:${t}:${id}`,
 };
 
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export class WriteTxn {
   readonly state: Mutable<StoreState>;
-  private readonly indexes: Map<TableName, number>;
+  private readonly indexes: Map<IndexName, number>;
   /** Watch keys touched by this txn, fired on commit. */
   readonly touched = new Set<string>();
   /** KV keys written or deleted, whose prefixes are fired on commit. */
   readonly touchedKeys = new Set<string>();
+  /** Keys whose lock was lost with its session, and for how long they stay unacquirable. */
+  readonly lockDelays: Array<{ key: string; delayMs: number }> = [];
 
   constructor(
     base: StoreState,
@@ -63,14 +85,19 @@ export class WriteTxn {
   }
 
   /** Records that `table` changed at this txn's index, and wakes its table-level watchers. */
-  bumpTable(table: TableName): void {
+  bumpTable(table: IndexName): void {
     const prev = this.indexes.get(table) ?? 0;
     assert(this.index >= prev, `table ${table} index would go backwards: ${prev} -> ${this.index}`);
     this.indexes.set(table, this.index);
     this.touched.add(watchKey.table(table));
   }
 
-  touchRow(table: TableName, id: string): void {
+  /** Drops an index entry (a service's, when its last instance goes), waking its watchers. */
+  dropIndex(name: IndexName): void {
+    if (this.indexes.delete(name)) this.touched.add(watchKey.table(name));
+  }
+
+  touchRow(table: IndexName, id: string): void {
     this.touched.add(watchKey.row(table, id));
   }
 
@@ -81,11 +108,18 @@ export class WriteTxn {
 }
 
 export class Store {
+  /** Consul's lock-delay table: local to each server, not replicated (state/delay.go). */
+  readonly lockDelay: LockDelay;
   private current: StoreState = emptyState();
   private readonly rowWatches = new Map<string, WatchChannel>();
   private readonly prefixWatches = new Map<string, WatchChannel>();
   private abandonCh = new WatchChannel();
   private lastIndex = 0;
+
+  /** `clock` times lock delays only; a store without one never delays a lock. */
+  constructor(clock?: Clock) {
+    this.lockDelay = new LockDelay(clock);
+  }
 
   /** The current consistent version of every table. */
   get state(): StoreState {
@@ -98,20 +132,20 @@ export class Store {
   }
 
   /** Highest index of the given tables (0 if none was ever written). */
-  maxIndex(...tables: TableName[]): number {
+  maxIndex(...tables: IndexName[]): number {
     let max = 0;
     for (const t of tables) max = Math.max(max, this.current.indexes.get(t) ?? 0);
     return max;
   }
 
   /** Watches the given tables as a whole. */
-  watchTables(ws: WatchSet | undefined, ...tables: TableName[]): void {
+  watchTables(ws: WatchSet | undefined, ...tables: IndexName[]): void {
     if (!ws) return;
     for (const t of tables) ws.add(this.channel(this.rowWatches, watchKey.table(t)));
   }
 
   /** Watches one row; past the soft limit, the whole table instead. */
-  watchRow(ws: WatchSet | undefined, table: TableName, id: string): void {
+  watchRow(ws: WatchSet | undefined, table: IndexName, id: string): void {
     if (!ws) return;
     ws.addWithLimit(
       () => this.channel(this.rowWatches, watchKey.row(table, id)),
@@ -143,6 +177,7 @@ export class Store {
     assert(tx.index >= this.lastIndex, `commit at index ${tx.index} is behind the store (${this.lastIndex})`);
     this.current = tx.state;
     this.lastIndex = tx.index;
+    for (const d of tx.lockDelays) this.lockDelay.set(d.key, d.delayMs);
     for (const key of tx.touched) this.fire(this.rowWatches, key);
     if (this.prefixWatches.size > 0) {
       for (const key of tx.touchedKeys) this.firePrefixesOf(key);

@@ -1,0 +1,188 @@
+/**
+ * Catalog reads with Consul's index rules (state/catalog.go): each returns the index a blocking
+ * query compares with, and registers what it depends on in the watch set.
+ *
+ * Service-centred reads (a service's instances, its health) watch one channel, the service's
+ * `service.<name>` index, which every relevant write moves (also when the service does not
+ * exist yet or just went away). Their index is that entry's value; with no instance left,
+ * `service_last_extinction`; failing both, the catalog's table indexes.
+ */
+import { nodeKey } from './catalog.js';
+import type { Store } from './store.js';
+import { serviceExtinctionIndexName, serviceIndexName, type CheckEntry, type HealthStatus, type NodeEntry, type ServiceEntry } from './types.js';
+import type { WatchSet } from './watch.js';
+
+/** `node-meta=k:v` filters: a node matches if it has every pair. */
+export type MetaFilter = ReadonlyArray<readonly [string, string]>;
+
+export function nodeMatchesMeta(node: NodeEntry, filter: MetaFilter | undefined): boolean {
+  if (!filter) return true;
+  for (const [k, v] of filter) if (node.meta[k] !== v) return false;
+  return true;
+}
+
+/** A service instance with its node, as `/v1/catalog/service/:name` shows it. */
+export interface ServiceNodeView {
+  node: NodeEntry;
+  service: ServiceEntry;
+}
+
+/** A service instance with its node and every check that applies (node's and its own). */
+export interface CheckServiceNodeView extends ServiceNodeView {
+  checks: CheckEntry[];
+}
+
+export function catalogNodes(store: Store, ws?: WatchSet, meta?: MetaFilter): { index: number; nodes: NodeEntry[] } {
+  store.watchTables(ws, 'nodes');
+  const nodes: NodeEntry[] = [];
+  for (const [, n] of store.state.nodes.entries()) if (nodeMatchesMeta(n, meta)) nodes.push(n);
+  return { index: store.maxIndex('nodes'), nodes };
+}
+
+export function getNode(store: Store, node: string): NodeEntry | undefined {
+  return store.state.nodes.get(nodeKey(node));
+}
+
+/** Every service name with the union of its instances' tags (first-seen order). */
+export function catalogServices(store: Store, ws?: WatchSet, meta?: MetaFilter): { index: number; services: Map<string, string[]> } {
+  store.watchTables(ws, 'services');
+  if (meta) store.watchTables(ws, 'nodes');
+  const byName = new Map<string, Set<string>>();
+  for (const [, s] of store.state.services.entries()) {
+    if (meta) {
+      const n = store.state.nodes.get(nodeKey(s.node));
+      if (!n || !nodeMatchesMeta(n, meta)) continue;
+    }
+    let tags = byName.get(s.service);
+    if (!tags) byName.set(s.service, (tags = new Set()));
+    for (const t of s.tags) tags.add(t);
+  }
+  const services = new Map<string, string[]>();
+  for (const [name, tags] of byName) services.set(name, [...tags]);
+  const index = meta ? store.maxIndex('services', 'nodes') : store.maxIndex('services');
+  return { index, services };
+}
+
+export function serviceInstances(store: Store, name: string, ws?: WatchSet): ServiceNodeView[] {
+  store.watchTables(ws, serviceIndexName(name));
+  const out: ServiceNodeView[] = [];
+  const state = store.state;
+  state.servicesByName.forEachPrefix(`${name.toLowerCase()}\u0000`, (_k, primary) => {
+    const service = state.services.get(primary);
+    const node = service && state.nodes.get(nodeKey(service.node));
+    if (service && node) out.push({ node, service });
+  });
+  return out;
+}
+
+/** Consul's maxIndexForService. */
+export function serviceIndex(store: Store, name: string, exists: boolean, withChecks: boolean): number {
+  if (!exists) {
+    const extinct = store.state.indexes.get(serviceExtinctionIndexName);
+    if (extinct !== undefined) return extinct;
+  }
+  const idx = store.state.indexes.get(serviceIndexName(name));
+  if (idx !== undefined) return idx;
+  return withChecks ? store.maxIndex('nodes', 'services', 'checks') : store.maxIndex('nodes', 'services');
+}
+
+export function catalogServiceNodes(store: Store, name: string, ws?: WatchSet): { index: number; instances: ServiceNodeView[] } {
+  const instances = serviceInstances(store, name, ws);
+  return { index: serviceIndex(store, name, instances.length > 0, false), instances };
+}
+
+export function checkServiceNodes(store: Store, name: string, ws?: WatchSet): { index: number; instances: CheckServiceNodeView[] } {
+  const instances = serviceInstances(store, name, ws).map((v) => ({ ...v, checks: checksOfInstance(store, v.service) }));
+  return { index: serviceIndex(store, name, instances.length > 0, true), instances };
+}
+
+/** The node's own checks, then the instance's, in check-ID order within each (Consul). */
+function checksOfInstance(store: Store, svc: ServiceEntry): CheckEntry[] {
+  const nodeLevel: CheckEntry[] = [];
+  const own: CheckEntry[] = [];
+  const id = svc.id.toLowerCase();
+  store.state.checks.forEachPrefix(`${nodeKey(svc.node)}\u0000`, (_k, c) => {
+    if (c.serviceID === '') nodeLevel.push(c);
+    else if (c.serviceID.toLowerCase() === id) own.push(c);
+  });
+  return nodeLevel.concat(own);
+}
+
+/** A node and its services, by name (case-insensitive) or by a unique prefix of its ID. */
+export function nodeServices(
+  store: Store,
+  nodeNameOrID: string,
+  ws?: WatchSet,
+): { index: number; node: NodeEntry | undefined; services: ServiceEntry[] } {
+  const index = store.maxIndex('nodes', 'services');
+  store.watchRow(ws, 'nodes', nodeKey(nodeNameOrID));
+  let node = store.state.nodes.get(nodeKey(nodeNameOrID));
+  if (!node && nodeNameOrID.length >= 2) {
+    store.watchTables(ws, 'nodes');
+    node = nodeByIDPrefix(store, nodeNameOrID);
+  }
+  if (!node) return { index, node: undefined, services: [] };
+  store.watchRow(ws, 'services', nodeKey(node.node));
+  const services: ServiceEntry[] = [];
+  store.state.services.forEachPrefix(`${nodeKey(node.node)}\u0000`, (_k, s) => {
+    services.push(s);
+  });
+  return { index, node, services };
+}
+
+function nodeByIDPrefix(store: Store, prefix: string): NodeEntry | undefined {
+  const p = prefix.toLowerCase();
+  let found: NodeEntry | undefined;
+  for (const [, n] of store.state.nodes.entries()) {
+    if (n.id !== '' && n.id.toLowerCase().startsWith(p)) {
+      if (found) return undefined; // ambiguous
+      found = n;
+    }
+  }
+  return found;
+}
+
+export function nodeChecks(store: Store, node: string, ws?: WatchSet): { index: number; checks: CheckEntry[] } {
+  store.watchRow(ws, 'checks', nodeKey(node));
+  const checks: CheckEntry[] = [];
+  store.state.checks.forEachPrefix(`${nodeKey(node)}\u0000`, (_k, c) => {
+    checks.push(c);
+  });
+  return { index: store.maxIndex('checks'), checks };
+}
+
+export function getCheck(store: Store, node: string, checkID: string): CheckEntry | undefined {
+  return store.state.checks.get(`${nodeKey(node)}\u0000${checkID.toLowerCase()}`);
+}
+
+/** The checks of every instance of a service (not the nodes' own checks). */
+export function serviceChecks(store: Store, name: string, ws?: WatchSet, meta?: MetaFilter): { index: number; checks: CheckEntry[] } {
+  store.watchTables(ws, serviceIndexName(name));
+  if (meta) store.watchTables(ws, 'nodes');
+  const lower = name.toLowerCase();
+  const checks: CheckEntry[] = [];
+  for (const [, c] of store.state.checks.entries()) {
+    if (c.serviceID === '' || c.serviceName.toLowerCase() !== lower) continue;
+    if (meta && !nodeMatchesMeta(store.state.nodes.get(nodeKey(c.node))!, meta)) continue;
+    checks.push(c);
+  }
+  return { index: meta ? store.maxIndex('checks', 'nodes') : store.maxIndex('checks'), checks };
+}
+
+/** Checks in a state (`any` for all). */
+export function checksInState(
+  store: Store,
+  state: HealthStatus | 'any',
+  ws?: WatchSet,
+  meta?: MetaFilter,
+): { index: number; checks: CheckEntry[] } {
+  store.watchTables(ws, 'checks');
+  if (meta) store.watchTables(ws, 'nodes');
+  const checks: CheckEntry[] = [];
+  for (const [, c] of store.state.checks.entries()) {
+    if (state !== 'any' && c.status !== state) continue;
+    if (meta && !nodeMatchesMeta(store.state.nodes.get(nodeKey(c.node))!, meta)) continue;
+    checks.push(c);
+  }
+  return { index: meta ? store.maxIndex('checks', 'nodes') : store.maxIndex('checks'), checks };
+}
