@@ -4,6 +4,7 @@
  * Raft lands), the server endpoints, and the HTTP API. A server agent that is leader
  * registers its own node with a passing serfHealth check, as Consul's leader does.
  */
+import { randomUUID } from 'node:crypto';
 import { writeFileSync, rmSync } from 'node:fs';
 import type { RuntimeConfig } from '../config/index.js';
 import { Fsm, InMemoryLog } from '../fsm/index.js';
@@ -21,9 +22,9 @@ export interface AgentDeps {
 }
 
 export class Agent implements AgentApi {
-  readonly store = new Store();
-  readonly fsm = new Fsm(this.store);
-  readonly log = new InMemoryLog(this.fsm);
+  readonly store: Store;
+  readonly fsm: Fsm;
+  readonly log: InMemoryLog;
   readonly server: Server;
   readonly http: HttpApi;
   /** Bound HTTP addresses (`ip:port`), once started. */
@@ -39,6 +40,9 @@ export class Agent implements AgentApi {
     private readonly deps: AgentDeps,
   ) {
     this.logger = deps.logger.named('agent');
+    this.store = new Store(deps.clock);
+    this.fsm = new Fsm(this.store);
+    this.log = new InMemoryLog(this.fsm);
     this.server = new Server({
       store: this.store,
       log: this.log,
@@ -49,6 +53,8 @@ export class Agent implements AgentApi {
       rpcAddress: `${config.advertiseAddr}:${config.ports.server}`,
       queryWaitMsDefault: config.queryWaitMsDefault,
       queryWaitMsMax: config.queryWaitMsMax,
+      newID: randomUUID,
+      sessionTtlMinMs: config.sessionTtlMinMs,
     });
     this.http = new HttpApi({
       server: this.server,
@@ -57,6 +63,7 @@ export class Agent implements AgentApi {
       clock: deps.clock,
       prettyByDefault: config.devMode,
       kvValueBytesMax: config.kvValueBytesMax,
+      nodeName: config.nodeName,
     });
   }
 

@@ -83,6 +83,7 @@ export const actedOnKeys: ReadonlySet<string> = new Set([
   'ports.https',
   'ports.serf_lan',
   'ports.serf_wan',
+  'session_ttl_min',
   'ports.server',
   'primary_datacenter',
   'server',

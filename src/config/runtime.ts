@@ -38,6 +38,7 @@ export interface RuntimeConfig {
   raftMultiplier: number;
   queryWaitMsDefault: number;
   queryWaitMsMax: number;
+  sessionTtlMinMs: number;
   kvValueBytesMax: number;
   txnRequestBytesMax: number;
   uiEnabled: boolean;
@@ -128,6 +129,7 @@ export function buildRuntime(raw: Raw, host: HostFacts, devMode: boolean): Runti
     raftMultiplier,
     queryWaitMsDefault: duration(raw, 'default_query_time'),
     queryWaitMsMax: duration(raw, 'max_query_time'),
+    sessionTtlMinMs: duration(raw, 'session_ttl_min'),
     kvValueBytesMax: num(lim, 'kv_max_value_size') || limits.kvValueBytesMax,
     txnRequestBytesMax: num(lim, 'txn_max_req_len') || limits.txnRequestBytesMax,
     uiEnabled: bool(raw, 'ui') || bool(sub(raw, 'ui_config'), 'enabled'),

@@ -15,6 +15,7 @@ import { registerHealth } from './health.js';
 import { registerKV } from './kv.js';
 import type { Reply } from './reply.js';
 import { Router } from './router.js';
+import { registerSession } from './session.js';
 import { registerStatus } from './status.js';
 import { registerTxn } from './txn.js';
 
@@ -26,6 +27,8 @@ export interface HttpApiDeps {
   /** Dev mode pretty-prints every JSON reply, as Consul's does. */
   prettyByDefault: boolean;
   kvValueBytesMax: number;
+  /** This agent's node: the default Node of a new session. */
+  nodeName: string;
 }
 
 const statusOf: Record<ErrorCode, number> = {
@@ -38,6 +41,7 @@ const statusOf: Record<ErrorCode, number> = {
   ERR_NO_LEADER: 500,
   ERR_NO_PATH_TO_DC: 500,
   ERR_CONFIG: 500,
+  ERR_RPC: 500,
   ERR_INTERNAL: 500,
 };
 
@@ -51,6 +55,7 @@ export class HttpApi {
     registerStatus(this.router, deps.server);
     registerCatalog(this.router, deps.server);
     registerHealth(this.router, deps.server);
+    registerSession(this.router, deps.server, () => deps.nodeName);
     registerAgent(this.router, deps.agent);
     // Consul's index handler: the root answers, every other unrouted path is an empty 404.
     this.router.add('/', ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'], (ctx) => (ctx.path === '/' ? { text: 'Muster Agent' } : { status: 404 }));

@@ -1,27 +1,119 @@
-/** /v1/catalog/*: the part of the catalog this issue serves (datacenters, nodes). */
-import type { Server } from '../server/index.js';
-import type { NodeEntry } from '../state/index.js';
-import { sortedRecord } from './json.js';
+/** /v1/catalog/*: Consul's agent/catalog_endpoint.go. */
+import { MusterError, limits } from '../lib/index.js';
+import type { CatalogReadOptions, Server } from '../server/index.js';
+import type { MetaFilter, RegisterRequest } from '../state/index.js';
+import {
+  checkWriteFrom,
+  decodeRegister,
+  deregisterRequestType,
+  nodeJson,
+  nodeServiceJson,
+  serviceNodeJson,
+  serviceWriteFrom,
+} from './catalog-structs.js';
+import type { RequestContext } from './context.js';
+import { decodeGo, GoDecodeError, parseGoJson, type Decoded } from './go-decode.js';
 import { readOptions } from './query-options.js';
+import type { Reply } from './reply.js';
 import type { Router } from './router.js';
 
-export function nodeJson(n: NodeEntry): Record<string, unknown> {
+/** `?node-meta=k:v` (repeatable); a pair without `:` filters on an empty value, as Consul. */
+export function nodeMetaFilter(ctx: RequestContext): MetaFilter | undefined {
+  const raw = ctx.query.all('node-meta');
+  if (raw.length === 0) return undefined;
+  return raw.map((p) => {
+    const at = p.indexOf(':');
+    return at < 0 ? ([p, ''] as const) : ([p.slice(0, at), p.slice(at + 1)] as const);
+  });
+}
+
+export function catalogReadOptions(ctx: RequestContext): CatalogReadOptions {
+  return { ...readOptions(ctx), nodeMeta: nodeMetaFilter(ctx) };
+}
+
+/** The JSON body decoded as Go would into `type`, or a 400 "Request decode failed: …". */
+export async function decodeBody(ctx: RequestContext, decode: (v: unknown) => Decoded): Promise<Decoded | Reply> {
+  const body = await ctx.body(limits.requestBodyBytesMax);
+  try {
+    return decode(parseGoJson(body.toString('utf8')));
+  } catch (err) {
+    if (err instanceof GoDecodeError) return { status: 400, text: `Request decode failed: ${err.message}` };
+    throw err;
+  }
+}
+
+export const isReply = (v: Decoded | Reply): v is Reply => typeof (v as Reply).status === 'number' && 'text' in v;
+
+/** The path's last part (`/v1/catalog/service/<name>`), or a 400 naming what is missing. */
+export function pathArg(ctx: RequestContext, prefix: string, missing: string): string {
+  const arg = ctx.path.slice(prefix.length);
+  if (arg === '') throw new MusterError('ERR_BAD_REQUEST', missing);
+  return arg;
+}
+
+function registerRequestFrom(d: Decoded): RegisterRequest {
+  const node = (d['Node'] as string | undefined) ?? '';
+  const checks = [...(d['Check'] ? [d['Check'] as Decoded] : []), ...((d['Checks'] as Decoded[] | undefined) ?? [])];
   return {
-    ID: n.id,
-    Node: n.node,
-    Address: n.address,
-    Datacenter: n.datacenter,
-    TaggedAddresses: sortedRecord(n.taggedAddresses),
-    Meta: sortedRecord(n.meta),
-    CreateIndex: n.createIndex,
-    ModifyIndex: n.modifyIndex,
+    node: {
+      id: ((d['ID'] as string | undefined) ?? '').toLowerCase(),
+      node,
+      address: (d['Address'] as string | undefined) ?? '',
+      datacenter: (d['Datacenter'] as string | undefined) ?? '',
+      taggedAddresses: (d['TaggedAddresses'] as Record<string, string> | undefined) ?? {},
+      meta: (d['NodeMeta'] as Record<string, string> | undefined) ?? {},
+    },
+    skipNodeUpdate: d['SkipNodeUpdate'] === true,
+    service: d['Service'] ? serviceWriteFrom(d['Service'] as Decoded) : undefined,
+    checks: checks.map((c) => checkWriteFrom(c, node)),
   };
 }
 
 export function registerCatalog(router: Router, server: Server): void {
+  const catalog = server.catalog;
+  router.add('/v1/catalog/register', ['PUT'], async (ctx) => {
+    const d = await decodeBody(ctx, decodeRegister);
+    if (isReply(d)) return d;
+    const req = registerRequestFrom(d);
+    if (req.node.datacenter === '') req.node.datacenter = server.datacenter;
+    await catalog.register(req.node.datacenter, req);
+    return { json: true };
+  });
+  router.add('/v1/catalog/deregister', ['PUT'], async (ctx) => {
+    const d = await decodeBody(ctx, (v) => decodeGo(v, deregisterRequestType as Parameters<typeof decodeGo>[1]));
+    if (isReply(d)) return d;
+    const s = (k: string): string => (d[k] as string | undefined) ?? '';
+    await catalog.deregister(s('Datacenter'), s('Node'), s('ServiceID'), s('CheckID'));
+    return { json: true };
+  });
   router.add('/v1/catalog/datacenters', ['GET'], () => ({ json: server.datacenters() }));
   router.add('/v1/catalog/nodes', ['GET'], async (ctx) => {
-    const r = await server.catalogNodes(readOptions(ctx));
+    const r = await catalog.nodes(catalogReadOptions(ctx));
     return { json: r.value.map(nodeJson), meta: r.meta };
+  });
+  router.add('/v1/catalog/services', ['GET'], async (ctx) => {
+    const r = await catalog.services(catalogReadOptions(ctx));
+    const out: Record<string, string[]> = {};
+    for (const name of [...r.value.keys()].sort()) out[name] = r.value.get(name)!;
+    return { json: out, meta: r.meta };
+  });
+  router.add('/v1/catalog/service/', ['GET'], async (ctx) => {
+    const name = pathArg(ctx, '/v1/catalog/service/', 'Missing service name');
+    const r = await catalog.serviceNodes(name, ctx.query.all('tag'), catalogReadOptions(ctx));
+    return { json: r.value.map((v) => serviceNodeJson(v.node, v.service)), meta: r.meta };
+  });
+  router.add('/v1/catalog/node/', ['GET'], async (ctx) => {
+    const node = pathArg(ctx, '/v1/catalog/node/', 'Missing node name');
+    const r = await catalog.nodeServices(node, readOptions(ctx));
+    if (!r.value) return { json: null, meta: r.meta };
+    const services: Record<string, unknown> = {};
+    for (const s of [...r.value.services].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) services[s.id] = nodeServiceJson(s);
+    return { json: { Node: nodeJson(r.value.node), Services: services }, meta: r.meta };
+  });
+  router.add('/v1/catalog/node-services/', ['GET'], async (ctx) => {
+    const node = pathArg(ctx, '/v1/catalog/node-services/', 'Missing node name');
+    const r = await catalog.nodeServices(node, readOptions(ctx));
+    if (!r.value) return { status: 404, text: `Node not found: ${node}`, meta: r.meta };
+    return { json: { Node: nodeJson(r.value.node), Services: r.value.services.map((s) => nodeServiceJson(s)) }, meta: r.meta };
   });
 }

@@ -1,33 +1,54 @@
-/** /v1/health/*: the node view this issue needs (the rest comes with the catalog issue). */
+/** /v1/health/*: Consul's agent/health_endpoint.go. */
+import { MusterError } from '../lib/index.js';
 import type { Server } from '../server/index.js';
-import type { CheckEntry } from '../state/index.js';
+import type { CheckServiceNodeView } from '../state/index.js';
+import { catalogReadOptions, pathArg } from './catalog.js';
+import { checkJson, checkServiceNodeJson } from './catalog-structs.js';
+import type { RequestContext } from './context.js';
 import { readOptions } from './query-options.js';
 import type { Router } from './router.js';
 
-/** Consul 1.8's HealthCheck JSON, fields in its order. */
-export function checkJson(c: CheckEntry): Record<string, unknown> {
-  return {
-    Node: c.node,
-    CheckID: c.checkID,
-    Name: c.name,
-    Status: c.status,
-    Notes: c.notes,
-    Output: c.output,
-    ServiceID: c.serviceID,
-    ServiceName: c.serviceName,
-    ServiceTags: c.serviceTags,
-    Type: c.type,
-    Definition: {},
-    CreateIndex: c.createIndex,
-    ModifyIndex: c.modifyIndex,
-  };
+/** `?passing` (bare means true; otherwise a Go bool). */
+function passingOnly(ctx: RequestContext): boolean {
+  if (!ctx.query.has('passing')) return false;
+  const v = ctx.query.get('passing');
+  if (v === '') return true;
+  const b = parseGoBool(v);
+  if (b === undefined) throw new MusterError('ERR_BAD_REQUEST', 'Invalid value for ?passing');
+  return b;
 }
 
+/** Go's strconv.ParseBool. */
+export function parseGoBool(v: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  return undefined;
+}
+
+const allPassing = (v: CheckServiceNodeView): boolean => v.checks.every((c) => c.status === 'passing');
+
 export function registerHealth(router: Router, server: Server): void {
+  const catalog = server.catalog;
   router.add('/v1/health/node/', ['GET'], async (ctx) => {
-    const node = ctx.path.slice('/v1/health/node/'.length);
-    if (node === '') return { status: 400, text: 'Missing node name' };
-    const r = await server.nodeChecks(node, readOptions(ctx));
+    const node = pathArg(ctx, '/v1/health/node/', 'Missing node name');
+    const r = await catalog.nodeChecks(node, readOptions(ctx));
     return { json: r.value.map(checkJson), meta: r.meta };
+  });
+  router.add('/v1/health/checks/', ['GET'], async (ctx) => {
+    const name = pathArg(ctx, '/v1/health/checks/', 'Missing service name');
+    const r = await catalog.serviceChecks(name, catalogReadOptions(ctx));
+    return { json: r.value.map(checkJson), meta: r.meta };
+  });
+  router.add('/v1/health/state/', ['GET'], async (ctx) => {
+    const state = pathArg(ctx, '/v1/health/state/', 'Missing check state');
+    const r = await catalog.checksInState(state, catalogReadOptions(ctx));
+    return { json: r.value.map(checkJson), meta: r.meta };
+  });
+  router.add('/v1/health/service/', ['GET'], async (ctx) => {
+    const name = pathArg(ctx, '/v1/health/service/', 'Missing service name');
+    const passing = passingOnly(ctx);
+    const r = await catalog.healthService(name, ctx.query.all('tag'), catalogReadOptions(ctx));
+    const list = passing ? r.value.filter(allPassing) : r.value;
+    return { json: list.map((v) => checkServiceNodeJson(v.node, v.service, v.checks)), meta: r.meta };
   });
 }

@@ -19,8 +19,8 @@ export function goJson(value: unknown, pretty: boolean): string {
 }
 
 /** A copy of a string map with keys in Go's order (Go's json sorts map keys). */
-export function sortedRecord(m: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
+export function sortedRecord<T>(m: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
   for (const k of Object.keys(m).sort()) out[k] = m[k]!;
   return out;
 }

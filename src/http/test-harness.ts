@@ -15,17 +15,23 @@ export interface Harness {
 }
 
 export function harness(options: { pretty?: boolean } = {}): Harness {
-  const store = new Store();
+  const clock = new ManualClock(1_700_000_000_000);
+  const store = new Store(clock);
   const log = new InMemoryLog(new Fsm(store));
   log.applySync({ type: 'noop' }); // the leader's barrier entry, as the agent writes it
-  const clock = new ManualClock(1_700_000_000_000);
-  const server = new Server({ store, log, clock, rng: new SeededRng(1), logger: nullLogger, datacenter: 'dc1', rpcAddress: '127.0.0.1:8300' });
+  const rng = new SeededRng(1);
+  const newID = (): string => {
+    const hex = Array.from({ length: 32 }, () => rng.int(16).toString(16)).join('');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  };
+  const server = new Server({ store, log, clock, rng, logger: nullLogger, datacenter: 'dc1', rpcAddress: '127.0.0.1:8300', newID });
   const api = new HttpApi({
     server,
     clock,
     logger: nullLogger,
     prettyByDefault: options.pretty ?? false,
     kvValueBytesMax: 512 * 1024,
+    nodeName: 'n1',
     agent: {
       self: () => ({ Config: { NodeName: 'n1' } }),
       members: () => [],

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'ERR_NO_LEADER' // no cluster leader (HTTP 500)
   | 'ERR_NO_PATH_TO_DC' // unknown datacenter (HTTP 500)
   | 'ERR_CONFIG' // invalid configuration (agent start, validate)
+  | 'ERR_RPC' // a server refused the request; Consul answers these with 500 and the text
   | 'ERR_INTERNAL';
 
 export class MusterError extends Error {

@@ -4,24 +4,22 @@
  * commands on the log. Only the leader's state answers default and consistent reads; in a
  * single in-memory server (-dev) this server is always the leader.
  */
-import { MusterError, limits, type Clock, type Logger, type Rng, type Timer } from '../lib/index.js';
+import { MusterError, formatDurationMs, limits, type Clock, type Logger, type Rng, type Timer } from '../lib/index.js';
 import type { CommandLog, KVSCommand } from '../fsm/index.js';
 import {
-  catalogNodes,
-  nodeChecks,
   kvReadVerbs,
   kvsGet,
   kvsKeys,
   kvsList,
   kvsTxnDispatch,
-  type CheckEntry,
   type KVEntry,
   type KVTxnOp,
-  type NodeEntry,
   type Store,
   type TxnOutcome,
 } from '../state/index.js';
 import { blockingQuery, type BlockingOptions, type QueryResult } from './blocking.js';
+import { CatalogEndpoint } from './catalog-endpoint.js';
+import { SessionEndpoint } from './session-endpoint.js';
 import { TombstoneGC } from './tombstone-gc.js';
 
 export type Consistency = 'default' | 'stale' | 'consistent';
@@ -54,6 +52,10 @@ export interface ServerDeps {
   queryWaitMsMax?: number;
   /** How long tombstones of deleted keys are kept (Consul's tombstone_ttl, 15m). */
   tombstoneTtlMs?: number;
+  /** Makes session IDs: random UUIDs (they are lock credentials, so never predictable). */
+  newID: () => string;
+  /** Consul's session_ttl_min (10s). */
+  sessionTtlMinMs?: number;
 }
 
 /** A KV write as the endpoints receive it: the log command without its type tag. */
@@ -62,17 +64,22 @@ export type KVApply = Omit<KVSCommand, 'type'>;
 const deleteOps: ReadonlySet<string> = new Set(['delete', 'delete-cas', 'delete-tree']);
 
 export class Server {
+  readonly catalog: CatalogEndpoint;
+  readonly sessions: SessionEndpoint;
   private readonly tombstoneGC: TombstoneGC;
   private reapTimer: Timer | undefined;
 
-  constructor(private readonly deps: ServerDeps) {
+  constructor(readonly deps: ServerDeps) {
     this.tombstoneGC = new TombstoneGC(deps.tombstoneTtlMs);
+    this.catalog = new CatalogEndpoint(this);
+    this.sessions = new SessionEndpoint(this, deps.newID, deps.sessionTtlMinMs ?? 10_000);
   }
 
-  /** Stops background duties (tombstone reaping). */
+  /** Stops background duties (tombstone reaping, session TTL timers). */
   close(): void {
     this.reapTimer?.cancel();
     this.reapTimer = undefined;
+    this.sessions.clearAllTimers();
   }
 
   get datacenter(): string {
@@ -121,6 +128,13 @@ export class Server {
     if (req.value !== null && req.value.length > limits.kvValueBytesMax) {
       throw new MusterError('ERR_TOO_LARGE', `Value exceeds ${limits.kvValueBytesMax} byte limit`);
     }
+    if (req.op === 'lock') {
+      const delayMs = this.deps.store.lockDelay.remainingMs(req.key);
+      if (delayMs > 0) {
+        this.deps.logger.warn('Rejecting lock of key due to lock-delay', { key: req.key, remaining: formatDurationMs(delayMs) });
+        return false;
+      }
+    }
     const applied = await this.deps.log.apply({ type: 'kvs', ...req });
     if (deleteOps.has(req.op)) this.hintTombstones();
     return applied;
@@ -144,13 +158,6 @@ export class Server {
     return { meta: this.meta(this.deps.store.latestIndex, opts.consistency), outcome, readOnly };
   }
 
-  catalogNodes(opts: ReadOptions): Promise<Read<NodeEntry[]>> {
-    return this.read(opts, (ws) => {
-      const r = catalogNodes(this.deps.store, ws);
-      return { index: r.index, value: r.nodes };
-    });
-  }
-
   /** A delete left tombstones at the latest index; reap them once they are past the TTL. */
   private hintTombstones(): void {
     this.tombstoneGC.hint(this.deps.store.latestIndex, this.deps.clock.monotonicMs());
@@ -171,20 +178,14 @@ export class Server {
     });
   }
 
-  nodeChecks(node: string, opts: ReadOptions): Promise<Read<CheckEntry[]>> {
-    return this.read(opts, (ws) => {
-      const r = nodeChecks(this.deps.store, node, ws);
-      return { index: r.index, value: r.checks };
-    });
-  }
-
-  private async read<T>(opts: ReadOptions, query: (ws: Parameters<Parameters<typeof blockingQuery<T>>[2]>[0]) => QueryResult<T>): Promise<Read<T>> {
+  /** Runs a read through the blocking loop with this server's consistency metadata. */
+  async read<T>(opts: ReadOptions, query: (ws: Parameters<Parameters<typeof blockingQuery<T>>[2]>[0]) => QueryResult<T>): Promise<Read<T>> {
     this.checkDatacenter(opts.datacenter);
     const r = await blockingQuery(this.deps, opts, query, opts.signal);
     return { meta: this.meta(r.index, opts.consistency), value: r.value };
   }
 
-  private meta(index: number, consistency: Consistency): QueryMeta {
+  meta(index: number, consistency: Consistency): QueryMeta {
     return {
       index: Math.max(1, index),
       knownLeader: true,
@@ -193,7 +194,7 @@ export class Server {
     };
   }
 
-  private checkDatacenter(dc: string): void {
+  checkDatacenter(dc: string): void {
     if (dc !== '' && dc !== this.deps.datacenter) {
       throw new MusterError('ERR_NO_PATH_TO_DC', 'No path to datacenter');
     }

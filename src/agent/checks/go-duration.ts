@@ -1,0 +1,78 @@
+/**
+ * Go's time.ParseDuration with its exact error texts (Go 1.15, which built Consul 1.8.7):
+ * `time: invalid duration "abc"`, `time: missing unit in duration "1.5"`,
+ * `time: unknown unit "x" in duration "1x"`. lib/duration.ts parses the same grammar but has
+ * no error texts, and the HTTP and config paths print them.
+ */
+const unitNs: Record<string, number> = {
+  ns: 1,
+  us: 1e3,
+  'µs': 1e3, // U+00B5
+  'μs': 1e3, // U+03BC
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3600e9,
+};
+
+const maxInt64 = 9223372036854775807;
+
+export type DurationResult = { ok: true; ms: number } | { ok: false; error: string };
+
+/** time.ParseDuration: milliseconds (Go's integer nanoseconds / 1e6) or Go's error text. */
+export function parseGoDuration(orig: string): DurationResult {
+  const invalid = (): DurationResult => ({ ok: false, error: `time: invalid duration ${timeQuote(orig)}` });
+  let s = orig;
+  let neg = false;
+  if (s !== '' && (s[0] === '-' || s[0] === '+')) {
+    neg = s[0] === '-';
+    s = s.slice(1);
+  }
+  if (s === '0') return { ok: true, ms: 0 };
+  if (s === '') return invalid();
+  let totalNs = 0;
+  while (s !== '') {
+    const num = /^([0-9]*)(\.([0-9]*))?/.exec(s)!;
+    const pre = num[1]!.length > 0;
+    const post = num[2] !== undefined && num[3]!.length > 0;
+    if (!pre && !post) return invalid();
+    s = s.slice(num[0].length);
+    let i = 0;
+    while (i < s.length && s[i] !== '.' && !(s[i]! >= '0' && s[i]! <= '9')) i++;
+    if (i === 0) return { ok: false, error: `time: missing unit in duration ${timeQuote(orig)}` };
+    const unit = s.slice(0, i);
+    s = s.slice(i);
+    const scale = unitNs[unit];
+    if (scale === undefined) return { ok: false, error: `time: unknown unit ${timeQuote(unit)} in duration ${timeQuote(orig)}` };
+    const whole = pre ? Number(num[1]) : 0;
+    const frac = post ? Number(`0.${num[3]}`) : 0;
+    if (whole > maxInt64 / scale) return invalid();
+    totalNs += Math.trunc(whole * scale + frac * scale);
+    if (totalNs > maxInt64) return invalid();
+  }
+  return { ok: true, ms: (neg ? -totalNs : totalNs) / 1e6 };
+}
+
+/** Go's time.quote: ASCII printable kept (with \" and \\), everything else as \x bytes. */
+export function timeQuote(s: string): string {
+  let out = '"';
+  const bytes = new TextEncoder().encode(s);
+  let i = 0;
+  for (const ch of s) {
+    const width = new TextEncoder().encode(ch).length;
+    const cp = ch.codePointAt(0)!;
+    if (cp >= 0x80 || cp < 0x20) {
+      for (let j = 0; j < width; j++) out += `\\x${bytes[i + j]!.toString(16).padStart(2, '0')}`;
+    } else {
+      if (ch === '"' || ch === '\\') out += '\\';
+      out += ch;
+    }
+    i += width;
+  }
+  return out + '"';
+}
+
+/** A JSON number as time.Duration(float64): integer nanoseconds, truncated toward zero. */
+export function nsNumberToMs(v: number): number {
+  return Math.trunc(v) / 1e6;
+}
