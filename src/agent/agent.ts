@@ -11,7 +11,8 @@ import { Fsm, InMemoryLog } from '../fsm/index.js';
 import { HttpApi, type AgentApi, type MemberInfo } from '../http/index.js';
 import { MusterError, type Clock, type Logger, type Rng } from '../lib/index.js';
 import { Server } from '../server/index.js';
-import { emptyCheckDefinition, Store } from '../state/index.js';
+import { emptyCheckDefinition, Store, type NodeWrite } from '../state/index.js';
+import { LocalAgent } from './local-agent.js';
 import { selfDocument } from './self.js';
 import { consulApiVersion, musterVersion } from './version.js';
 
@@ -27,6 +28,7 @@ export class Agent implements AgentApi {
   readonly log: InMemoryLog;
   readonly server: Server;
   readonly http: HttpApi;
+  readonly localAgent: LocalAgent;
   /** Bound HTTP addresses (`ip:port`), once started. */
   readonly httpAddrs: string[] = [];
   private readonly logger: Logger;
@@ -56,6 +58,14 @@ export class Agent implements AgentApi {
       newID: randomUUID,
       sessionTtlMinMs: config.sessionTtlMinMs,
     });
+    this.localAgent = new LocalAgent({
+      config,
+      clock: deps.clock,
+      rng: deps.rng,
+      logger: deps.logger,
+      server: this.server,
+      nodeInfo: () => this.nodeInfo(),
+    });
     this.http = new HttpApi({
       server: this.server,
       agent: this,
@@ -64,6 +74,8 @@ export class Agent implements AgentApi {
       prettyByDefault: config.devMode,
       kvValueBytesMax: config.kvValueBytesMax,
       nodeName: config.nodeName,
+      local: this.localAgent,
+      queryWaitMsMax: config.queryWaitMsMax,
     });
   }
 
@@ -84,6 +96,7 @@ export class Agent implements AgentApi {
       }
     }
     if (c.server) this.establishLeadership();
+    this.localAgent.start();
     if (!c.devMode && c.server) {
       this.logger.warn('state is kept in memory until Raft storage lands (see issue 6); data_dir holds the node ID only', {
         data_dir: c.dataDir,
@@ -101,15 +114,28 @@ export class Agent implements AgentApi {
     this.log.applySync({
       type: 'register',
       req: {
-        node: {
-          id: c.nodeID,
-          node: c.nodeName,
-          address: c.advertiseAddr,
-          datacenter: c.datacenter,
-          taggedAddresses: { lan: c.advertiseAddr, lan_ipv4: c.advertiseAddr, wan: c.advertiseAddr, wan_ipv4: c.advertiseAddr },
-          meta: { 'consul-network-segment': '', ...c.nodeMeta },
-        },
+        node: this.nodeInfo(),
         skipNodeUpdate: false,
+        service: {
+          kind: '',
+          id: 'consul',
+          service: 'consul',
+          tags: [],
+          address: '',
+          taggedAddresses: {},
+          meta: {
+            raft_version: '3',
+            serf_protocol_current: '2',
+            serf_protocol_max: '5',
+            serf_protocol_min: '1',
+            version: consulApiVersion,
+          },
+          port: c.ports.server,
+          weights: { passing: 1, warning: 1 },
+          enableTagOverride: false,
+          proxy: null,
+          connect: null,
+        },
         checks: [
           {
             node: c.nodeName,
@@ -126,7 +152,20 @@ export class Agent implements AgentApi {
       },
     });
     serverLogger.info('member joined, marking health alive', { member: c.nodeName });
-    this.logger.info('Synced node info');
+    this.server.sessions.initializeTimers();
+  }
+
+  /** This node as the catalog shows it (what anti-entropy keeps there). */
+  nodeInfo(): NodeWrite {
+    const c = this.config;
+    return {
+      id: c.nodeID,
+      node: c.nodeName,
+      address: c.advertiseAddr,
+      datacenter: c.datacenter,
+      taggedAddresses: { lan: c.advertiseAddr, lan_ipv4: c.advertiseAddr, wan: c.advertiseAddr, wan_ipv4: c.advertiseAddr },
+      meta: { 'consul-network-segment': '', ...c.nodeMeta },
+    };
   }
 
   self(): Record<string, unknown> {
@@ -135,7 +174,7 @@ export class Agent implements AgentApi {
       member: this.selfMember(),
       appliedIndex: this.fsm.lastApplied,
       leaderAddr: this.server.statusLeader(),
-      stats: { services: 0, checks: 0 },
+      stats: { services: this.localAgent.local.allServices().length, checks: this.localAgent.local.allChecks().length },
     });
   }
 
@@ -152,11 +191,29 @@ export class Agent implements AgentApi {
     return this.leaving;
   }
 
+  /**
+   * Joining needs gossip (issue 5). Until then an agent can only "join" itself, which Consul
+   * also accepts (serf counts one node); any other address is refused, saying why.
+   */
+  async join(address: string, wan: boolean): Promise<void> {
+    const c = this.config;
+    const port = wan ? c.ports.serfWan : c.ports.serfLan;
+    const [host, p] = address.includes(':') ? [address.slice(0, address.lastIndexOf(':')), address.slice(address.lastIndexOf(':') + 1)] : [address, String(port)];
+    const self = (host === c.advertiseAddr || host === c.bindAddr) && p === String(port);
+    if (self) {
+      this.logger.info('(LAN) joining', { lan_addresses: [address] });
+      this.logger.info('(LAN) joined', { number_of_nodes: 1 });
+      return;
+    }
+    throw new MusterError('ERR_RPC', `1 error occurred:\n\t* Failed to join ${address}: gossip between agents is not implemented yet\n\n`);
+  }
+
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.logger.info('Requesting shutdown');
     await this.http.close();
+    this.localAgent.stop();
     this.server.close();
     if (this.config.pidFile) rmSync(this.config.pidFile, { force: true });
     this.logger.info('shutdown complete');

@@ -71,7 +71,15 @@ export async function runAgentProcess(opts: AgentLoadOptions, io: ProcessIO): Pr
     };
     const onInt = (): void => stop('Caught signal: interrupt');
     const onTerm = (): void => stop('Caught signal: terminated');
-    const onHup = (): void => reload(opts, sink, logger);
+    const onHup = (): void => {
+      logger.named('agent').info('Caught signal: hangup');
+      try {
+        reload(opts, sink, logger, agent);
+      } catch {
+        // logged by reload; the running config stays
+      }
+    };
+    agent.localAgent.reloadHandler = () => reload(opts, sink, logger, agent);
     agent.onShutdownRequest = () => stop('agent left the cluster; shutting down');
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
@@ -79,15 +87,20 @@ export async function runAgentProcess(opts: AgentLoadOptions, io: ProcessIO): Pr
   });
 }
 
-function reload(opts: AgentLoadOptions, sink: LogSink, logger: Logger): void {
+/**
+ * Re-reads the config files and applies what can change live: the log level and the services
+ * and checks from the files. A broken file changes nothing and throws (the API answers 500).
+ */
+function reload(opts: AgentLoadOptions, sink: LogSink, logger: Logger, agent: Agent): void {
   const log = logger.named('agent');
-  log.info('Caught signal: hangup');
   log.info('Reloading configuration...');
   try {
     const { config } = loadConfig({ ...opts, host: readHostFacts() });
+    agent.localAgent.applyConfig(config);
     sink.level = config.logLevel;
   } catch (err) {
     log.error('Failed to reload configs', { error: (err as Error).message });
+    throw new MusterError('ERR_RPC', `Failed to reload configs: ${(err as Error).message}`);
   }
 }
 

@@ -2,6 +2,7 @@
 import { arch, cpus } from 'node:os';
 import type { RuntimeConfig } from '../config/index.js';
 import { memberJson, type MemberInfo } from '../http/index.js';
+import { formatDurationMs } from '../lib/index.js';
 import { consulApiVersion, musterVersion } from './version.js';
 
 export interface SelfFacts {
@@ -51,16 +52,25 @@ function debugConfig(c: RuntimeConfig): Record<string, unknown> {
     KVMaxValueSize: c.kvValueBytesMax,
     LogJSON: c.logJson,
     LogLevel: c.logLevel.toUpperCase(),
-    MaxQueryTime: `${c.queryWaitMsMax / 1000}s`,
-    DefaultQueryTime: `${c.queryWaitMsDefault / 1000}s`,
+    MaxQueryTime: formatDurationMs(c.queryWaitMsMax),
+    DefaultQueryTime: formatDurationMs(c.queryWaitMsDefault),
     NodeID: c.nodeID,
     NodeMeta: c.nodeMeta,
     NodeName: c.nodeName,
     PidFile: c.pidFile,
     PrimaryDatacenter: c.primaryDatacenter,
     RaftMultiplier: c.raftMultiplier,
+    SerfAdvertiseAddrLAN: `tcp://${c.advertiseAddr}:${c.ports.serfLan}`,
+    SerfAdvertiseAddrWAN: `tcp://${c.advertiseAddr}:${c.ports.serfWan}`,
+    SerfBindAddrLAN: `tcp://${c.bindAddr}:${c.ports.serfLan}`,
+    SerfBindAddrWAN: `tcp://${c.bindAddr}:${c.ports.serfWan}`,
     SerfPortLAN: c.ports.serfLan,
     SerfPortWAN: c.ports.serfWan,
+    SessionTTLMin: formatDurationMs(c.sessionTtlMinMs),
+    CheckOutputMaxSize: c.checkOutputMaxSize,
+    CheckUpdateInterval: formatDurationMs(c.checkUpdateIntervalMs),
+    EnableLocalScriptChecks: c.enableLocalScriptChecks,
+    EnableRemoteScriptChecks: c.enableScriptChecks,
     ServerMode: c.server,
     ServerPort: c.ports.server,
     TxnMaxReqLen: c.txnRequestBytesMax,

@@ -39,6 +39,15 @@ export interface RuntimeConfig {
   queryWaitMsDefault: number;
   queryWaitMsMax: number;
   sessionTtlMinMs: number;
+  enableScriptChecks: boolean;
+  enableLocalScriptChecks: boolean;
+  checkOutputMaxSize: number;
+  /** check_update_interval: how long an output-only check change may wait before it syncs. */
+  checkUpdateIntervalMs: number;
+  /** `service` and `services` blocks, in file order (validated, snake_case keys). */
+  services: Raw[];
+  /** `check` and `checks` blocks. */
+  checks: Raw[];
   kvValueBytesMax: number;
   txnRequestBytesMax: number;
   uiEnabled: boolean;
@@ -65,6 +74,16 @@ function duration(raw: Raw, k: string): number {
   const ms = parseDurationMs(text);
   if (ms === undefined) throw new ConfigError(`${k}: invalid duration: "${text}"`);
   return ms;
+}
+
+/** A single block key and its list form, merged: `service {}` plus `services = [...]`. */
+function blocks(raw: Raw, one: string, many: string): Raw[] {
+  const out: Raw[] = [];
+  const single = raw[one];
+  if (single && typeof single === 'object') out.push(...(Array.isArray(single) ? (single as Raw[]) : [single as Raw]));
+  const list = raw[many];
+  if (Array.isArray(list)) out.push(...(list as Raw[]));
+  return out;
 }
 
 export function buildRuntime(raw: Raw, host: HostFacts, devMode: boolean): RuntimeConfig {
@@ -130,6 +149,12 @@ export function buildRuntime(raw: Raw, host: HostFacts, devMode: boolean): Runti
     queryWaitMsDefault: duration(raw, 'default_query_time'),
     queryWaitMsMax: duration(raw, 'max_query_time'),
     sessionTtlMinMs: duration(raw, 'session_ttl_min'),
+    enableScriptChecks: bool(raw, 'enable_script_checks'),
+    enableLocalScriptChecks: bool(raw, 'enable_local_script_checks'),
+    checkOutputMaxSize: num(raw, 'check_output_max_size'),
+    checkUpdateIntervalMs: duration(raw, 'check_update_interval'),
+    services: blocks(raw, 'service', 'services'),
+    checks: blocks(raw, 'check', 'checks'),
     kvValueBytesMax: num(lim, 'kv_max_value_size') || limits.kvValueBytesMax,
     txnRequestBytesMax: num(lim, 'txn_max_req_len') || limits.txnRequestBytesMax,
     uiEnabled: bool(raw, 'ui') || bool(sub(raw, 'ui_config'), 'enabled'),

@@ -12,7 +12,7 @@ export interface KVSCommand {
   op: KVSOp;
   key: string;
   value: Uint8Array | null;
-  flags: number;
+  flags: bigint;
   /** ModifyIndex for cas and delete-cas. */
   index: number;
   session: string;

@@ -14,7 +14,7 @@ describe('Fsm', () => {
         const replicas = [new Store(), new Store()].map((s) => ({ store: s, log: new InMemoryLog(new Fsm(s)) }));
         for (const r of replicas) {
           for (const [key, value, del] of writes) {
-            r.log.applySync({ type: 'kvs', op: del ? 'delete' : 'set', key, value: enc(value), flags: 0, index: 0, session: '' });
+            r.log.applySync({ type: 'kvs', op: del ? 'delete' : 'set', key, value: enc(value), flags: 0n, index: 0, session: '' });
           }
         }
         expect(stateHash(replicas[0]!.store.state)).toBe(stateHash(replicas[1]!.store.state));
@@ -27,8 +27,8 @@ describe('Fsm', () => {
     const fsm = new Fsm(source);
     const log = new InMemoryLog(fsm);
     log.applySync({ type: 'noop' });
-    for (let i = 0; i < 100; i++) log.applySync({ type: 'kvs', op: 'set', key: `k/${i}`, value: enc(`v${i}`), flags: i, index: 0, session: '' });
-    log.applySync({ type: 'kvs', op: 'delete', key: 'k/5', value: null, flags: 0, index: 0, session: '' });
+    for (let i = 0; i < 100; i++) log.applySync({ type: 'kvs', op: 'set', key: `k/${i}`, value: enc(`v${i}`), flags: BigInt(i), index: 0, session: '' });
+    log.applySync({ type: 'kvs', op: 'delete', key: 'k/5', value: null, flags: 0n, index: 0, session: '' });
     const { index, records } = fsm.snapshot();
     const bytes = encode([...records]);
 
@@ -43,7 +43,7 @@ describe('Fsm', () => {
     expect(woke).toBe(true);
     expect(stateHash(target.state)).toBe(stateHash(source.state));
     expect(targetFsm.lastApplied).toBe(102);
-    expect(kvsGet(target, 'k/7').entry).toMatchObject({ flags: 7, createIndex: 9 });
+    expect(kvsGet(target, 'k/7').entry).toMatchObject({ flags: 7n, createIndex: 9 });
     expect(target.state.tombstones.get('k/5')).toBe(102);
   });
 

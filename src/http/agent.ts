@@ -24,6 +24,8 @@ export interface AgentApi {
   members(): MemberInfo[];
   /** Leaves the cluster gracefully; resolves with what to do once the reply is sent (shut down). */
   leave(): Promise<() => void>;
+  /** Joins the gossip pool through `address` (`host` or `host:port`); throws with Consul's text. */
+  join(address: string, wan: boolean): Promise<void>;
 }
 
 export function memberJson(m: MemberInfo): Record<string, unknown> {
@@ -45,6 +47,10 @@ export function memberJson(m: MemberInfo): Record<string, unknown> {
 export function registerAgent(router: Router, agent: AgentApi): void {
   router.add('/v1/agent/self', ['GET'], () => ({ json: agent.self() }));
   router.add('/v1/agent/members', ['GET'], () => ({ json: agent.members().map(memberJson) }));
+  router.add('/v1/agent/join/', ['PUT'], async (ctx) => {
+    await agent.join(ctx.path.slice('/v1/agent/join/'.length), ctx.query.has('wan'));
+    return { text: '' };
+  });
   router.add('/v1/agent/leave', ['PUT'], async () => {
     const then = await agent.leave();
     return { text: '', afterWrite: then };

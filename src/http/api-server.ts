@@ -5,9 +5,10 @@
  */
 import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MusterError, type Clock, type ErrorCode, type Logger } from '../lib/index.js';
+import { MusterError, limits, type Clock, type ErrorCode, type Logger } from '../lib/index.js';
 import type { QueryMeta, Server } from '../server/index.js';
 import { registerAgent, type AgentApi } from './agent.js';
+import { registerLocalAgent, type LocalAgentApi } from './agent-local.js';
 import { registerCatalog } from './catalog.js';
 import { RequestContext } from './context.js';
 import { goJson } from './json.js';
@@ -29,6 +30,9 @@ export interface HttpApiDeps {
   kvValueBytesMax: number;
   /** This agent's node: the default Node of a new session. */
   nodeName: string;
+  /** The agent's own services and checks (absent in tests of the server alone). */
+  local?: LocalAgentApi;
+  queryWaitMsMax?: number;
 }
 
 const statusOf: Record<ErrorCode, number> = {
@@ -57,6 +61,7 @@ export class HttpApi {
     registerHealth(this.router, deps.server);
     registerSession(this.router, deps.server, () => deps.nodeName);
     registerAgent(this.router, deps.agent);
+    if (deps.local) registerLocalAgent(this.router, deps.local, deps.clock, () => deps.queryWaitMsMax ?? limits.queryWaitMsMax);
     // Consul's index handler: the root answers, every other unrouted path is an empty 404.
     this.router.add('/', ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'], (ctx) => (ctx.path === '/' ? { text: 'Muster Agent' } : { status: 404 }));
   }
@@ -145,7 +150,7 @@ export class HttpApi {
       res.setHeader('Content-Type', 'application/json');
       body = goJson(reply.json, pretty);
     } else if (reply.text !== undefined && reply.text !== '') {
-      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'text/plain; charset=utf-8');
       body = reply.text;
     }
     res.setHeader('Content-Length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);

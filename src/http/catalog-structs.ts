@@ -40,7 +40,7 @@ export const healthCheckDefinitionType = go.struct('HealthCheckDefinition', {
   AliasNode: go.string,
   AliasService: go.string,
   TTL: go.duration,
-});
+}, true);
 
 export const healthCheckType = go.struct('HealthCheck', {
   Node: go.string,
@@ -55,6 +55,8 @@ export const healthCheckType = go.struct('HealthCheck', {
   Type: go.string,
   Definition: healthCheckDefinitionType,
   Namespace: go.string,
+  CreateIndex: go.uint64,
+  ModifyIndex: go.uint64,
 });
 
 export const nodeServiceType = go.struct('NodeService', {
@@ -71,6 +73,8 @@ export const nodeServiceType = go.struct('NodeService', {
   Proxy: go.any,
   Connect: go.any,
   Namespace: go.string,
+  CreateIndex: go.uint64,
+  ModifyIndex: go.uint64,
 });
 
 export const registerRequestType = go.struct('RegisterRequest', {

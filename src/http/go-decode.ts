@@ -1,6 +1,7 @@
 /**
- * Decoding request bodies the way Go's encoding/json decodes into Consul's structs: field names
- * match case-insensitively, unknown fields are ignored, `null` leaves a field unset, and a value
+ * Decoding request bodies the way Consul's lib.DecodeJSON decodes into its structs: field names
+ * match case-insensitively, an unknown field is an error (`json: unknown field "x"`, as
+ * DisallowUnknownFields), `null` leaves a field unset, and a value
  * of the wrong JSON type is an error naming the struct field and its Go type:
  * `json: cannot unmarshal string into Go struct field RegisterRequest.Node of type string`.
  *
@@ -20,7 +21,8 @@ export type GoType =
   | { k: 'duration' }
   | { k: 'map'; of: GoType }
   | { k: 'slice'; of: GoType }
-  | { k: 'struct'; name: string; fields: Record<string, GoType> };
+  /** `lenient`: a struct with its own UnmarshalJSON over plain json.Unmarshal (unknown fields ignored). */
+  | { k: 'struct'; name: string; fields: Record<string, GoType>; lenient?: boolean };
 
 export const go = {
   string: { k: 'string' } as GoType,
@@ -33,7 +35,7 @@ export const go = {
   duration: { k: 'duration' } as GoType,
   map: (of: GoType): GoType => ({ k: 'map', of }),
   slice: (of: GoType): GoType => ({ k: 'slice', of }),
-  struct: (name: string, fields: Record<string, GoType>): GoType => ({ k: 'struct', name, fields }),
+  struct: (name: string, fields: Record<string, GoType>, lenient = false): GoType => ({ k: 'struct', name, fields, lenient }),
 };
 
 export class GoDecodeError extends Error {}
@@ -108,7 +110,10 @@ function decodeStruct(v: unknown, t: GoType & { k: 'struct' }, at: Where): Decod
   for (const [key, x] of Object.entries(v as object)) {
     // Go prefers an exact match, then a case-insensitive one.
     const name = key in t.fields ? key : byLower.get(key.toLowerCase());
-    if (name === undefined) continue;
+    if (name === undefined) {
+      if (t.lenient) continue;
+      throw new GoDecodeError(`json: unknown field ${JSON.stringify(key)}`);
+    }
     const inner = { struct: at.field === '' ? t.name : at.struct, field: at.field === '' ? name : `${at.field}.${name}` };
     const decoded = decodeValue(x, t.fields[name]!, inner);
     if (decoded !== undefined) out[name] = decoded;

@@ -1,4 +1,5 @@
 export * from './agent.js';
+export * from './agent-local.js';
 export * from './api-server.js';
 export * from './context.js';
 export * from './json.js';

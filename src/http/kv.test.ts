@@ -22,6 +22,18 @@ describe('/v1/kv', () => {
     expect([raw.body, raw.headers['content-type'], raw.headers['x-content-type-options']]).toEqual(['World', 'text/plain; charset=utf-8', 'nosniff']);
   });
 
+  it('keeps uint64 flags exact (the Go lock and semaphore magic values exceed 2^53), through PUT and /v1/txn', async () => {
+    const h = harness();
+    const semaphoreFlag = '16210313421097356768';
+    expect((await h.request({ method: 'PUT', url: `/v1/kv/s/.lock?flags=${semaphoreFlag}`, payload: 'x' })).body).toBe('true');
+    expect((await h.request('/v1/kv/s/.lock')).body).toContain(`"Flags":${semaphoreFlag},`);
+    const lockFlag = '3304740253564472344';
+    const txn = `[{"KV":{"Verb":"set","Key":"l","Value":"eA==","Flags":${lockFlag}}}]`;
+    expect((await h.request({ method: 'PUT', url: '/v1/txn', payload: txn })).statusCode).toBe(200);
+    expect((await h.request('/v1/kv/l')).body).toContain(`"Flags":${lockFlag},`);
+    expect((await h.request({ method: 'PUT', url: '/v1/kv/x?flags=18446744073709551616', payload: '' })).body).toContain('value out of range');
+  });
+
   it('answers a missing key with 404 and an index to block on', async () => {
     const h = harness();
     await h.request({ method: 'PUT', url: '/v1/kv/other', payload: 'x' });

@@ -67,6 +67,15 @@ function conflicting(ctx: RequestContext, names: string[]): Reply | undefined {
   return { status: 400, text: `Conflicting flags: ${ctx.query.encode()}` };
 }
 
+/** Go's strconv.ParseUint(v, 10, 64) into a bigint, with its error texts. */
+function uint64Param(ctx: RequestContext, name: string): bigint {
+  const v = ctx.query.get(name);
+  if (!/^[0-9]+$/.test(v)) throw new MusterError('ERR_INTERNAL', `strconv.ParseUint: parsing ${JSON.stringify(v)}: invalid syntax`);
+  const n = BigInt(v);
+  if (n > 0xffffffffffffffffn) throw new MusterError('ERR_INTERNAL', `strconv.ParseUint: parsing ${JSON.stringify(v)}: value out of range`);
+  return n;
+}
+
 function uintParam(ctx: RequestContext, name: string): number {
   const v = ctx.query.get(name);
   const n = parseUint(v);
@@ -79,8 +88,8 @@ async function put(ctx: RequestContext, server: Server, key: string, bytesMax: n
   const conflict = conflicting(ctx, ['cas', 'acquire', 'release']);
   if (conflict) return conflict;
   const q = ctx.query;
-  const req: KVApply = { op: 'set', key, value: null, flags: 0, index: 0, session: '' };
-  if (q.has('flags')) req.flags = uintParam(ctx, 'flags');
+  const req: KVApply = { op: 'set', key, value: null, flags: 0n, index: 0, session: '' };
+  if (q.has('flags')) req.flags = uint64Param(ctx, 'flags');
   if (q.has('cas')) {
     req.index = uintParam(ctx, 'cas');
     req.op = 'cas';
@@ -116,7 +125,7 @@ async function del(ctx: RequestContext, server: Server, key: string): Promise<Re
   const conflict = conflicting(ctx, ['recurse', 'cas']);
   if (conflict) return conflict;
   const q = ctx.query;
-  const req: KVApply = { op: 'delete', key, value: null, flags: 0, index: 0, session: '' };
+  const req: KVApply = { op: 'delete', key, value: null, flags: 0n, index: 0, session: '' };
   if (q.has('recurse')) req.op = 'delete-tree';
   else if (key === '') return missingKey;
   if (q.has('cas')) {

@@ -36,6 +36,7 @@ export function harness(options: { pretty?: boolean } = {}): Harness {
       self: () => ({ Config: { NodeName: 'n1' } }),
       members: () => [],
       leave: async () => () => {},
+      join: async () => {},
     },
   });
   const dispatch = (req: Parameters<HttpApi['handle']>[0], res: Parameters<HttpApi['handle']>[1]): void => void api.handle(req, res);

@@ -5,6 +5,7 @@ import type { KVTxnOp, TxnOutcome } from '../state/index.js';
 import { decodeStdBase64 } from './base64.js';
 import type { RequestContext } from './context.js';
 import { kvEntryJson } from './kv.js';
+import { parseJsonBig } from './json.js';
 import { parseConsistency } from './query-options.js';
 import type { Reply } from './reply.js';
 import type { Router } from './router.js';
@@ -25,7 +26,7 @@ async function txn(ctx: RequestContext, server: Server): Promise<Reply> {
   let raw: unknown;
   try {
     const body = await ctx.body(bytesMax);
-    raw = JSON.parse(body.toString('utf8'));
+    raw = parseJsonBig(body.toString('utf8'));
   } catch (err) {
     if (err instanceof MusterError && err.code === 'ERR_TOO_LARGE') {
       return { status: 413, text: `Request body too large, max size: ${bytesMax} bytes. See ${txnDocs}.` };
@@ -101,7 +102,7 @@ function convertKV(kv: Record<string, unknown>): KVTxnOp | string {
   const verb = field(kv, 'Verb') ?? '';
   const key = field(kv, 'Key') ?? '';
   const session = field(kv, 'Session') ?? '';
-  const flags = field(kv, 'Flags') ?? 0;
+  const flags = field(kv, 'Flags') ?? 0n;
   const index = field(kv, 'Index') ?? 0;
   const value = field(kv, 'Value') ?? null;
   if (typeof verb !== 'string') return `'Verb' expected type 'api.KVOp', got ${goJsonType(verb)}`;
@@ -118,10 +119,11 @@ function convertKV(kv: Record<string, unknown>): KVTxnOp | string {
       return `failed to decode value: ${(err as Error).message}`;
     }
   }
-  return { verb: verb as KVTxnOp['verb'], key, value: bytes, flags, index, session };
+  return { verb: verb as KVTxnOp['verb'], key, value: bytes, flags: BigInt(flags), index: Number(index), session };
 }
 
-const isUint = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isUint = (v: unknown): v is number | bigint =>
+  (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) || (typeof v === 'bigint' && v >= 0n && v <= 0xffffffffffffffffn);
 
 function goJsonType(v: unknown): string {
   if (v === null) return 'null';

@@ -6,12 +6,27 @@
  * lock file with this npm, which breaks `npm ci` on a fresh machine. @msgpack/msgpack is pure
  * TypeScript with no dependencies. Revisit when Raft makes encoding a measured hot path.)
  */
-import { decode as mpDecode, encode as mpEncode } from '@msgpack/msgpack';
+import { decode as mpDecode, encode as mpEncode, ExtensionCodec } from '@msgpack/msgpack';
+
+/**
+ * BigInts (uint64 values such as KV flags, which exceed 2^53) travel as an extension holding
+ * their decimal digits, so they round-trip exactly and never turn other integers into BigInts
+ * (msgpack's own int64 mode would decode every large integer as one).
+ */
+const bigintExtType = 1;
+const extensionCodec = new ExtensionCodec();
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+extensionCodec.register({
+  type: bigintExtType,
+  encode: (v: unknown) => (typeof v === 'bigint' ? utf8.encode(v.toString()) : null),
+  decode: (data: Uint8Array) => BigInt(utf8Decoder.decode(data)),
+});
 
 export function encode(value: unknown): Uint8Array {
-  return mpEncode(value, { ignoreUndefined: true });
+  return mpEncode(value, { ignoreUndefined: true, extensionCodec });
 }
 
 export function decode<T = unknown>(bytes: Uint8Array): T {
-  return mpDecode(bytes) as T;
+  return mpDecode(bytes, { extensionCodec }) as T;
 }

@@ -143,7 +143,7 @@ describe('sessions', () => {
     register('n1', undefined, [check('n1', 'serfHealth', 'passing')]);
     session('s1', 'n1', { nodeChecks: ['serfHealth'] });
     const enc = new TextEncoder();
-    expect(log.applySync({ type: 'kvs', op: 'lock', key: 'leader', value: enc.encode('me'), flags: 0, index: 0, session: 's1' })).toBe(true);
+    expect(log.applySync({ type: 'kvs', op: 'lock', key: 'leader', value: enc.encode('me'), flags: 0n, index: 0, session: 's1' })).toBe(true);
     register('n1', undefined, [check('n1', 'serfHealth', 'critical')]);
     expect(sessionGet(store, 's1').session).toBeUndefined();
     expect(kvsGet(store, 'leader').entry).toMatchObject({ session: '', lockIndex: 1, value: enc.encode('me') });
@@ -156,8 +156,8 @@ describe('sessions', () => {
     const { store, log, register, session } = setup();
     register('n1');
     session('s1', 'n1', { behavior: 'delete' });
-    log.applySync({ type: 'kvs', op: 'lock', key: 'a', value: null, flags: 0, index: 0, session: 's1' });
-    log.applySync({ type: 'kvs', op: 'set', key: 'b', value: null, flags: 0, index: 0, session: '' });
+    log.applySync({ type: 'kvs', op: 'lock', key: 'a', value: null, flags: 0n, index: 0, session: 's1' });
+    log.applySync({ type: 'kvs', op: 'set', key: 'b', value: null, flags: 0n, index: 0, session: '' });
     log.applySync({ type: 'session-destroy', id: 's1' });
     expect(kvsGet(store, 'a').entry).toBeUndefined();
     expect(kvsGet(store, 'b').entry).toBeDefined();
@@ -167,7 +167,7 @@ describe('sessions', () => {
     const { store, log, register, check, service, session } = setup();
     register('n1', service('web'), [check('n1', 'serfHealth', 'passing')]);
     session('s1', 'n1', { nodeChecks: ['serfHealth'] });
-    log.applySync({ type: 'kvs', op: 'lock', key: 'k', value: null, flags: 0, index: 0, session: 's1' });
+    log.applySync({ type: 'kvs', op: 'lock', key: 'k', value: null, flags: 0n, index: 0, session: 's1' });
     const restored = restoreState(snapshotRecords(store.state));
     expect(stateHash(restored)).toBe(stateHash(store.state));
     expect([...restored.servicesByName.entries()]).toEqual([...store.state.servicesByName.entries()]);

@@ -19,7 +19,7 @@ const kv = (op: 'set' | 'cas' | 'delete' | 'delete-cas' | 'delete-tree', key: st
   op,
   key,
   value: enc(value),
-  flags: 0,
+  flags: 0n,
   index,
   session: '',
 });
@@ -126,10 +126,10 @@ describe('KV store', () => {
     log.applySync(kv('set', 'a', '1'));
     const before = stateHash(store.state);
     const ops: KVTxnOp[] = [
-      { verb: 'set', key: 'b', value: enc('2'), flags: 0, index: 0, session: '' },
-      { verb: 'delete', key: 'a', value: null, flags: 0, index: 0, session: '' },
-      { verb: 'check-index', key: 'b', value: null, flags: 0, index: 99, session: '' },
-      { verb: 'get', key: 'nope', value: null, flags: 0, index: 0, session: '' },
+      { verb: 'set', key: 'b', value: enc('2'), flags: 0n, index: 0, session: '' },
+      { verb: 'delete', key: 'a', value: null, flags: 0n, index: 0, session: '' },
+      { verb: 'check-index', key: 'b', value: null, flags: 0n, index: 99, session: '' },
+      { verb: 'get', key: 'nope', value: null, flags: 0n, index: 0, session: '' },
     ];
     const out = log.applySync({ type: 'txn', ops });
     expect(out.errors).toEqual([
@@ -142,7 +142,7 @@ describe('KV store', () => {
   it('locks need an existing session; LockIndex counts acquisitions', () => {
     const { store, log } = setup();
     const lock = (session: string, op: 'lock' | 'unlock' = 'lock'): boolean =>
-      log.applySync({ type: 'kvs', op, key: 'l', value: enc('x'), flags: 0, index: 0, session });
+      log.applySync({ type: 'kvs', op, key: 'l', value: enc('x'), flags: 0n, index: 0, session });
     expect(lock('s1')).toBe(false);
     log.applySync({ type: 'register', req: { node: { id: '', node: 'n', address: '10.0.0.1', datacenter: 'dc1', taggedAddresses: {}, meta: {} }, skipNodeUpdate: false, checks: [] } });
     const session = { name: '', node: 'n', lockDelayMs: 15000, behavior: 'release' as const, ttl: '', nodeChecks: [], serviceChecks: [], checks: [] };
@@ -157,7 +157,7 @@ describe('KV store', () => {
     expect(lock('s2')).toBe(true);
     expect(kvsGet(store, 'l').entry).toMatchObject({ lockIndex: 2, session: 's2' });
     // a plain write to a locked key resets LockIndex and keeps the holder (Consul 1.8.7)
-    log.applySync({ type: 'kvs', op: 'set', key: 'l', value: enc('y'), flags: 0, index: 0, session: '' });
+    log.applySync({ type: 'kvs', op: 'set', key: 'l', value: enc('y'), flags: 0n, index: 0, session: '' });
     expect(kvsGet(store, 'l').entry).toMatchObject({ lockIndex: 0, session: 's2' });
   });
 });
@@ -247,7 +247,7 @@ describe('KV store model', () => {
         const b = setup();
         for (const o of pre as ModelOp[]) b.log.applySync(kv(o.op, o.key, o.value ?? '', o.index ?? 0));
         const before = stateHash(a.store.state);
-        const ops = txnOps.map((t) => ({ ...t, value: enc('t'), flags: 0, session: '' }) as KVTxnOp);
+        const ops = txnOps.map((t) => ({ ...t, value: enc('t'), flags: 0n, session: '' }) as KVTxnOp);
         const out = a.log.applySync({ type: 'txn', ops });
         if (out.errors.length > 0) {
           expect(stateHash(a.store.state)).toBe(before);

@@ -14,7 +14,8 @@ import type { WatchSet } from './watch.js';
 export interface KVWrite {
   key: string;
   value: Uint8Array | null;
-  flags: number;
+  /** uint64: Consul's lock and semaphore magic values exceed 2^53. */
+  flags: bigint;
   session?: string;
 }
 

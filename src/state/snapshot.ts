@@ -89,7 +89,7 @@ export function stateHash(state: StoreState): string {
   let h1 = 0x811c9dc5;
   let h2 = 0xcbf29ce4;
   for (const rec of snapshotRecords(state)) {
-    const text = JSON.stringify(rec, (_k, v: unknown) => (v instanceof Uint8Array ? Array.from(v) : v));
+    const text = JSON.stringify(rec, (_k, v: unknown) => (v instanceof Uint8Array ? Array.from(v) : typeof v === 'bigint' ? `${v}n` : v));
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;

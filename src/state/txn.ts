@@ -30,7 +30,7 @@ export interface KVTxnOp {
   verb: KVTxnVerb;
   key: string;
   value: Uint8Array | null;
-  flags: number;
+  flags: bigint;
   /** ModifyIndex for cas, delete-cas and check-index. */
   index: number;
   session: string;

@@ -4,7 +4,8 @@ export interface KVEntry {
   key: string;
   /** null when the key was written with no value at all (Consul's nil Value). */
   value: Uint8Array | null;
-  flags: number;
+  /** uint64 (lock and semaphore magic values exceed 2^53). */
+  flags: bigint;
   createIndex: number;
   modifyIndex: number;
   lockIndex: number;

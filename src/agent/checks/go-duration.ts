@@ -53,26 +53,14 @@ export function parseGoDuration(orig: string): DurationResult {
   return { ok: true, ms: (neg ? -totalNs : totalNs) / 1e6 };
 }
 
-/** Go's time.quote: ASCII printable kept (with \" and \\), everything else as \x bytes. */
+/** Go 1.15's time.quote: the text in double quotes, nothing escaped. */
 export function timeQuote(s: string): string {
-  let out = '"';
-  const bytes = new TextEncoder().encode(s);
-  let i = 0;
-  for (const ch of s) {
-    const width = new TextEncoder().encode(ch).length;
-    const cp = ch.codePointAt(0)!;
-    if (cp >= 0x80 || cp < 0x20) {
-      for (let j = 0; j < width; j++) out += `\\x${bytes[i + j]!.toString(16).padStart(2, '0')}`;
-    } else {
-      if (ch === '"' || ch === '\\') out += '\\';
-      out += ch;
-    }
-    i += width;
-  }
-  return out + '"';
+  return `"${s}"`;
 }
 
 /** A JSON number as time.Duration(float64): integer nanoseconds, truncated toward zero. */
 export function nsNumberToMs(v: number): number {
+  // float64 -> int64 out of range gives math.MinInt64 on amd64
+  if (!(Math.abs(v) < 9.223372036854775807e18)) return -9.223372036854775807e18 / 1e6;
   return Math.trunc(v) / 1e6;
 }

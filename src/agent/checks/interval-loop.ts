@@ -5,6 +5,7 @@
  * completes but its result is dropped (`run.live` is false), so a stopped or replaced check
  * never writes a stale status.
  */
+import type { Logger } from '../../lib/index.js';
 import type { Clock, Rng, Timer } from '../../lib/index.js';
 
 export interface RunHandle {
@@ -17,8 +18,7 @@ export class IntervalLoop {
   private generation = 0;
 
   constructor(
-    private readonly clock: Clock,
-    private readonly rng: Rng,
+    private readonly deps: { clock: Clock; rng: Rng; logger: Logger },
     readonly intervalMs: number,
     private readonly runOnce: (run: RunHandle) => Promise<void>,
   ) {}
@@ -35,13 +35,13 @@ export class IntervalLoop {
     const tick = (): void => {
       this.timer = undefined;
       this.runOnce(handle)
-        .catch(() => undefined)
+        .catch((err: unknown) => this.deps.logger.error('check run failed', { error: err }))
         .finally(() => {
-          if (live()) this.timer = this.clock.setTimer(this.intervalMs, tick);
+          if (live()) this.timer = this.deps.clock.setTimer(this.intervalMs, tick);
         });
     };
-    const staggerMs = this.intervalMs > 0 ? this.rng.next() * this.intervalMs : 0;
-    this.timer = this.clock.setTimer(staggerMs, tick);
+    const staggerMs = this.intervalMs > 0 ? this.deps.rng.next() * this.intervalMs : 0;
+    this.timer = this.deps.clock.setTimer(staggerMs, tick);
   }
 
   stop(): void {

@@ -1,0 +1,14 @@
+export * from './types.js';
+export * from './definition.js';
+export * from './definition-json.js';
+export * from './decode.js';
+export * from './config.js';
+export * from './status-handler.js';
+export * from './output.js';
+export * from './alias.js';
+export * from './ttl.js';
+export { createHttpRunner, httpStatusOf, type HttpCheckOptions } from './http.js';
+export type { CheckTlsOptions } from './http-client.js';
+export { createScriptRunner, type ScriptCheckOptions } from './script.js';
+export { createTcpRunner, type TcpCheckOptions } from './tcp.js';
+export * from './runner.js';

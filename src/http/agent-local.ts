@@ -1,0 +1,264 @@
+/**
+ * /v1/agent/service*, /v1/agent/check*, /v1/agent/health/service/*, maintenance and reload:
+ * the local agent's services and checks (Consul's agent/agent_endpoint.go). The agent decodes
+ * bodies (its definitions live in agent/); this layer maps paths, query flags and replies.
+ */
+import { MusterError, limits, parseDurationMs, type Clock } from '../lib/index.js';
+import { checkJson } from './catalog-structs.js';
+import { pathArg } from './catalog.js';
+import type { RequestContext } from './context.js';
+import { parseGoJson, GoDecodeError } from './go-decode.js';
+import { parseGoBool } from './health.js';
+import { sortedRecord } from './json.js';
+import type { Reply } from './reply.js';
+import type { Router } from './router.js';
+import type { CheckEntry, HealthStatus, ServiceEntry } from '../state/index.js';
+
+/** A local service as the agent shows it (no indexes, no node). */
+export type AgentServiceView = Omit<ServiceEntry, 'createIndex' | 'modifyIndex' | 'node'>;
+/** A local check as the agent shows it. */
+export type AgentCheckView = Omit<CheckEntry, 'createIndex' | 'modifyIndex'>;
+
+/** What http/ needs from the agent's local state. Errors are MusterErrors with Consul's texts. */
+export interface LocalAgentApi {
+  services(): AgentServiceView[];
+  checks(): AgentCheckView[];
+  /** Increments on every change; `onNextChange` fires after it moves (hash-based blocking). */
+  readonly changeVersion: number;
+  onNextChange(cb: () => void): () => void;
+  registerService(body: unknown, replaceExistingChecks: boolean): void;
+  deregisterService(id: string): void;
+  registerCheck(body: unknown): void;
+  deregisterCheck(id: string): void;
+  updateTtl(id: string, status: 'passing' | 'warning' | 'critical', output: string): void;
+  serviceMaintenance(id: string, enable: boolean, reason: string): void;
+  nodeMaintenance(enable: boolean, reason: string): void;
+  reload(): void;
+}
+
+export function agentServiceJson(s: AgentServiceView): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (s.kind !== '') out['Kind'] = s.kind;
+  out['ID'] = s.id;
+  out['Service'] = s.service;
+  out['Tags'] = s.tags;
+  out['Meta'] = sortedRecord(s.meta);
+  out['Port'] = s.port;
+  out['Address'] = s.address;
+  if (Object.keys(s.taggedAddresses).length > 0) {
+    out['TaggedAddresses'] = sortedRecord(Object.fromEntries(Object.entries(s.taggedAddresses).map(([k, v]) => [k, { Address: v.address, Port: v.port }])));
+  }
+  out['Weights'] = { Passing: s.weights.passing, Warning: s.weights.warning };
+  out['EnableTagOverride'] = s.enableTagOverride;
+  return out;
+}
+
+function agentCheckJson(c: AgentCheckView): Record<string, unknown> {
+  return checkJson({ ...c, createIndex: 0, modifyIndex: 0 });
+}
+
+/** A stable digest of a reply, for `?hash=` blocking (the value is opaque to clients). */
+function contentHash(value: unknown): string {
+  const text = JSON.stringify(value);
+  let h1 = 0x811c9dc5;
+  let h2 = 0x1b873593;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+  }
+  return h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0');
+}
+
+/** `?enable=` of the maintenance endpoints. */
+function enableFlag(ctx: RequestContext): boolean {
+  if (!ctx.query.has('enable')) throw new MusterError('ERR_BAD_REQUEST', 'Missing value for enable');
+  const raw = ctx.query.get('enable');
+  const v = parseGoBool(raw);
+  if (v === undefined) throw new MusterError('ERR_BAD_REQUEST', `Invalid value for enable: ${JSON.stringify(raw)}`);
+  return v;
+}
+
+async function jsonBody(ctx: RequestContext): Promise<unknown> {
+  const body = await ctx.body(limits.requestBodyBytesMax);
+  try {
+    return parseGoJson(body.toString('utf8'));
+  } catch (err) {
+    if (err instanceof GoDecodeError) throw new MusterError('ERR_BAD_REQUEST', `Request decode failed: ${err.message}`);
+    throw err;
+  }
+}
+
+/** api.HealthChecks.AggregatedStatus: maintenance wins, then critical, warning, passing. */
+function aggregated(checks: AgentCheckView[]): HealthStatus {
+  if (checks.some((c) => c.checkID === '_node_maintenance' || c.checkID.startsWith('_service_maintenance:'))) return 'maintenance';
+  if (checks.some((c) => c.status === 'critical')) return 'critical';
+  if (checks.some((c) => c.status === 'warning')) return 'warning';
+  return 'passing';
+}
+
+const codeOf = (s: HealthStatus): number => (s === 'passing' ? 200 : s === 'warning' ? 429 : 503);
+
+function serviceHealth(agent: LocalAgentApi, s: AgentServiceView): { code: number; status: HealthStatus; json: Record<string, unknown> } {
+  const checks = agent.checks().filter((c) => c.serviceID === s.id);
+  const status = aggregated(checks);
+  const shown = checks.map((c) => ({
+    Node: c.node,
+    CheckID: c.checkID,
+    Name: c.name,
+    Status: c.status,
+    Notes: c.notes,
+    Output: c.output,
+    ServiceID: c.serviceID,
+    ServiceName: c.serviceName,
+    ServiceTags: c.serviceTags,
+    Type: '',
+    Definition: {},
+    CreateIndex: 0,
+    ModifyIndex: 0,
+  }));
+  return { code: codeOf(status), status, json: { AggregatedStatus: status, Service: agentServiceJson(s), Checks: shown } };
+}
+
+/** Consul's CodeWithPayloadError: the status also in X-Consul-Reason; `?format=text` gives just it. */
+function healthReply(ctx: RequestContext, code: number, reason: string, json: unknown): Reply {
+  const headers = { 'X-Consul-Reason': reason };
+  if (ctx.query.get('format') === 'text') return { status: code, text: reason, headers: { ...headers, 'Content-Type': 'text/plain' } };
+  return { status: code, json, headers };
+}
+
+export function registerLocalAgent(router: Router, agent: LocalAgentApi, clock: Clock, waitMsMax: () => number): void {
+  router.add('/v1/agent/services', ['GET'], () => {
+    const out: Record<string, unknown> = {};
+    for (const s of [...agent.services()].sort((a, b) => (a.id < b.id ? -1 : 1))) out[s.id] = agentServiceJson(s);
+    return { json: out };
+  });
+  router.add('/v1/agent/service/', ['GET'], (ctx) => serviceByID(ctx, agent, clock, waitMsMax()));
+  router.add('/v1/agent/service/register', ['PUT'], async (ctx) => {
+    const replace = ctx.query.has('replace-existing-checks') && ['', 'true'].includes(ctx.query.get('replace-existing-checks'));
+    agent.registerService(await jsonBody(ctx), replace);
+    return { text: '' };
+  });
+  router.add('/v1/agent/service/deregister/', ['PUT'], (ctx) => {
+    agent.deregisterService(ctx.path.slice('/v1/agent/service/deregister/'.length));
+    return { text: '' };
+  });
+  router.add('/v1/agent/service/maintenance/', ['PUT'], (ctx) => {
+    const id = pathArg(ctx, '/v1/agent/service/maintenance/', 'Missing service ID');
+    agent.serviceMaintenance(id, enableFlag(ctx), ctx.query.get('reason'));
+    return { text: '' };
+  });
+  router.add('/v1/agent/maintenance', ['PUT'], (ctx) => {
+    agent.nodeMaintenance(enableFlag(ctx), ctx.query.get('reason'));
+    return { text: '' };
+  });
+  router.add('/v1/agent/checks', ['GET'], () => {
+    const out: Record<string, unknown> = {};
+    for (const c of [...agent.checks()].sort((a, b) => (a.checkID < b.checkID ? -1 : 1))) out[c.checkID] = agentCheckJson(c);
+    return { json: out };
+  });
+  router.add('/v1/agent/check/register', ['PUT'], async (ctx) => {
+    agent.registerCheck(await jsonBody(ctx));
+    return { text: '' };
+  });
+  router.add('/v1/agent/check/deregister/', ['PUT'], (ctx) => {
+    agent.deregisterCheck(ctx.path.slice('/v1/agent/check/deregister/'.length));
+    return { text: '' };
+  });
+  for (const [verb, status] of [['pass', 'passing'], ['warn', 'warning'], ['fail', 'critical']] as const) {
+    router.add(`/v1/agent/check/${verb}/`, ['PUT'], (ctx) => {
+      agent.updateTtl(ctx.path.slice(`/v1/agent/check/${verb}/`.length), status, ctx.query.get('note'));
+      return { text: '' };
+    });
+  }
+  router.add('/v1/agent/check/update/', ['PUT'], async (ctx) => checkUpdate(ctx, agent));
+  router.add('/v1/agent/health/service/id/', ['GET'], (ctx) => {
+    const id = pathArg(ctx, '/v1/agent/health/service/id/', 'Missing serviceID');
+    const s = agent.services().find((x) => x.id === id);
+    if (!s) return healthReply(ctx, 404, `ServiceId ${id} not found`, `ServiceId ${id} not found`);
+    const h = serviceHealth(agent, s);
+    return healthReply(ctx, h.code, h.status, h.json);
+  });
+  router.add('/v1/agent/health/service/name/', ['GET'], (ctx) => {
+    const name = pathArg(ctx, '/v1/agent/health/service/name/', 'Missing service Name');
+    let code = 404;
+    let status = `ServiceName ${name} Not Found`;
+    const result: unknown[] = [];
+    for (const s of agent.services().filter((x) => x.service === name)) {
+      const h = serviceHealth(agent, s);
+      result.push(h.json);
+      if (code === 404 || code < h.code) {
+        code = h.code;
+        status = h.status;
+      }
+    }
+    return healthReply(ctx, code, status, result);
+  });
+  router.add('/v1/agent/reload', ['PUT'], () => {
+    agent.reload();
+    return { text: '' };
+  });
+}
+
+async function checkUpdate(ctx: RequestContext, agent: LocalAgentApi): Promise<Reply> {
+  const raw = await jsonBody(ctx);
+  const get = (k: string): unknown => (raw && typeof raw === 'object' ? Object.entries(raw).find(([key]) => key.toLowerCase() === k)?.[1] : undefined);
+  const status = get('status');
+  const output = get('output');
+  for (const [k, v] of [['Status', status], ['Output', output]] as const) {
+    if (v !== undefined && v !== null && typeof v !== 'string') {
+      throw new MusterError('ERR_BAD_REQUEST', `Request decode failed: json: cannot unmarshal ${typeof v} into Go struct field checkUpdate.${k} of type string`);
+    }
+  }
+  if (status !== 'passing' && status !== 'warning' && status !== 'critical') {
+    return { status: 400, text: `Invalid check status: '${typeof status === 'string' ? status : ''}'` };
+  }
+  agent.updateTtl(ctx.path.slice('/v1/agent/check/update/'.length), status, typeof output === 'string' ? output : '');
+  return { text: '' };
+}
+
+/** GET /v1/agent/service/:id with `?hash=` blocking: waits while the hash still matches. */
+async function serviceByID(ctx: RequestContext, agent: LocalAgentApi, clock: Clock, waitMsMax: number): Promise<Reply> {
+  const id = ctx.path.slice('/v1/agent/service/'.length);
+  const render = (): { hash: string; json: Record<string, unknown> } | undefined => {
+    const s = agent.services().find((x) => x.id === id);
+    if (!s) return undefined;
+    const json = agentServiceJson(s);
+    const hash = contentHash(json);
+    return { hash, json: { ...json, ContentHash: hash } };
+  };
+  const want = ctx.query.get('hash');
+  let r = render();
+  if (want !== '' && r && r.hash === want) {
+    const waitMs = Math.min(parseWait(ctx), waitMsMax);
+    await new Promise<void>((resolve) => {
+      let cancel = (): void => {};
+      const timer = clock.setTimer(waitMs, () => finish());
+      const onAbort = (): void => finish();
+      ctx.signal.addEventListener('abort', onAbort);
+      function finish(): void {
+        timer.cancel();
+        cancel();
+        ctx.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }
+      const check = (): void => {
+        const now = render();
+        if (!now || now.hash !== want) finish();
+        else cancel = agent.onNextChange(check);
+      };
+      cancel = agent.onNextChange(check);
+    });
+    r = render();
+  }
+  if (!r) return { status: 404, text: `unknown service ID: ${id}` };
+  return { json: r.json, headers: { 'X-Consul-ContentHash': r.hash } };
+}
+
+function parseWait(ctx: RequestContext): number {
+  const wait = ctx.query.get('wait');
+  if (wait === '') return limits.queryWaitMsDefault;
+  const ms = parseDurationMs(wait);
+  if (ms === undefined) throw new MusterError('ERR_BAD_REQUEST', 'Invalid wait time');
+  return ms;
+}
