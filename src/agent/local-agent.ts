@@ -101,23 +101,31 @@ export class LocalAgent implements LocalAgentApi {
   }
 
   /**
-   * Replaces the config-file services and checks with those of `config`, keeping the status
-   * of checks that stay. Throws (changing nothing) if the new definitions are invalid.
+   * Reload, as Consul's: every service and check is unloaded, then those of the config files
+   * and those persisted in data_dir are loaded again; checks that come back keep their status
+   * and output. (So in -dev, with nothing persisted, API registrations are gone after a reload,
+   * exactly as with Consul.) A bad definition throws before anything is touched.
    */
   applyConfig(config: RuntimeConfig): void {
     const parsed = parseConfigEntries(config);
-    // Refuse a bad set before touching the running one.
-    const ids = new Set(this.local.allServices().map((s) => s.id).filter((id) => !this.configServiceIDs.has(id)));
+    const persisted = this.persistence?.load();
+    const ids = new Set(persisted?.services.map((p) => p.service.id) ?? []);
     for (const sd of parsed.services) {
       this.registry.validateService(sd, 'local');
       ids.add(sd.service.id || sd.service.service);
     }
     for (const def of parsed.checks) this.registry.validateCheck(def, 'local', ids);
-    for (const id of this.configServiceIDs) this.registry.removeService(id, false);
-    for (const id of this.configCheckIDs) this.registry.removeCheck(id, false);
+    const snapshot = new Map(this.local.allChecks().map((c) => [c.checkID, c]));
+    for (const s of this.local.allServices()) this.registry.removeService(s.id, false);
+    for (const c of this.local.allChecks()) this.registry.removeCheck(c.checkID, false);
     this.configServiceIDs = new Set();
     this.configCheckIDs = new Set();
     this.addConfigEntries(parsed);
+    this.loadPersisted();
+    for (const c of this.local.allChecks()) {
+      const prev = snapshot.get(c.checkID);
+      if (prev && (prev.status !== c.status || prev.output !== c.output)) this.local.updateCheck(c.checkID, prev.status, prev.output);
+    }
   }
 
   // ---- LocalAgentApi (the /v1/agent endpoints) ----

@@ -42,6 +42,7 @@ export interface AgentServicesDeps {
 
 /** A failure Consul reports with 500 and the text (Agent method errors). */
 const agentError = (text: string): MusterError => new MusterError('ERR_RPC', text);
+const notFound = (text: string): MusterError => new MusterError('ERR_NOT_FOUND', text);
 
 export class AgentServices {
   /** Check ID → definition, for checks that run (maintenance checks have none). */
@@ -140,7 +141,7 @@ export class AgentServices {
 
   enableServiceMaintenance(serviceID: string, reason: string): void {
     const svc = this.deps.local.service(serviceID);
-    if (!svc) throw agentError(`No service registered with ID ${JSON.stringify(serviceID)}`);
+    if (!svc) throw notFound(`No service registered with ID ${JSON.stringify(serviceID)}`);
     const id = serviceMaintCheckID(serviceID);
     if (this.deps.local.check(id)) return;
     this.addMaintenanceCheck(id, 'Service Maintenance Mode', reason || defaultServiceMaintReason, svc);
@@ -148,7 +149,7 @@ export class AgentServices {
   }
 
   disableServiceMaintenance(serviceID: string): void {
-    if (!this.deps.local.service(serviceID)) throw agentError(`No service registered with ID ${JSON.stringify(serviceID)}`);
+    if (!this.deps.local.service(serviceID)) throw notFound(`No service registered with ID ${JSON.stringify(serviceID)}`);
     const id = serviceMaintCheckID(serviceID);
     if (!this.deps.local.check(id)) return;
     this.removeCheck(id, true);

@@ -4,7 +4,10 @@
  * bodies (its definitions live in agent/); this layer maps paths, query flags and replies.
  */
 import { MusterError, limits, parseDurationMs, type Clock } from '../lib/index.js';
+import { agentServiceSchema, applyFilter, healthCheckSchema } from '../filter/index.js';
 import { checkJson } from './catalog-structs.js';
+import { agentServiceContentHash } from './content-hash.js';
+import { filtered, queryFilter } from './filter.js';
 import { pathArg } from './catalog.js';
 import type { RequestContext } from './context.js';
 import { parseGoJson, GoDecodeError } from './go-decode.js';
@@ -57,19 +60,6 @@ function agentCheckJson(c: AgentCheckView): Record<string, unknown> {
   return checkJson({ ...c, createIndex: 0, modifyIndex: 0 });
 }
 
-/** A stable digest of a reply, for `?hash=` blocking (the value is opaque to clients). */
-function contentHash(value: unknown): string {
-  const text = JSON.stringify(value);
-  let h1 = 0x811c9dc5;
-  let h2 = 0x1b873593;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
-  }
-  return h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0');
-}
-
 /** `?enable=` of the maintenance endpoints. */
 function enableFlag(ctx: RequestContext): boolean {
   if (!ctx.query.has('enable')) throw new MusterError('ERR_BAD_REQUEST', 'Missing value for enable');
@@ -100,7 +90,8 @@ function aggregated(checks: AgentCheckView[]): HealthStatus {
 const codeOf = (s: HealthStatus): number => (s === 'passing' ? 200 : s === 'warning' ? 429 : 503);
 
 function serviceHealth(agent: LocalAgentApi, s: AgentServiceView): { code: number; status: HealthStatus; json: Record<string, unknown> } {
-  const checks = agent.checks().filter((c) => c.serviceID === s.id);
+  // The service's checks and the node's own (a failing node check fails every service).
+  const checks = agent.checks().filter((c) => c.serviceID === s.id || c.serviceID === '');
   const status = aggregated(checks);
   const shown = checks.map((c) => ({
     Node: c.node,
@@ -120,18 +111,26 @@ function serviceHealth(agent: LocalAgentApi, s: AgentServiceView): { code: numbe
   return { code: codeOf(status), status, json: { AggregatedStatus: status, Service: agentServiceJson(s), Checks: shown } };
 }
 
-/** Consul's CodeWithPayloadError: the status also in X-Consul-Reason; `?format=text` gives just it. */
+/** returnTextPlain: `?format=text`, or an Accept header asking for text/plain (which wins). */
+function wantsText(ctx: RequestContext): boolean {
+  const accept = ctx.req.headers['accept'];
+  if (typeof accept === 'string' && accept.startsWith('text/plain')) return true;
+  return ctx.query.get('format') === 'text';
+}
+
+/** Consul's CodeWithPayloadError: the status also in X-Consul-Reason; as text, just the status word. */
 function healthReply(ctx: RequestContext, code: number, reason: string, json: unknown): Reply {
   const headers = { 'X-Consul-Reason': reason };
-  if (ctx.query.get('format') === 'text') return { status: code, text: reason, headers: { ...headers, 'Content-Type': 'text/plain' } };
+  if (wantsText(ctx)) return { status: code, text: reason, headers: { ...headers, 'Content-Type': 'text/plain' } };
   return { status: code, json, headers };
 }
 
 export function registerLocalAgent(router: Router, agent: LocalAgentApi, clock: Clock, waitMsMax: () => number): void {
-  router.add('/v1/agent/services', ['GET'], () => {
-    const out: Record<string, unknown> = {};
+  router.add('/v1/agent/services', ['GET'], (ctx) => {
+    const f = queryFilter(ctx, agentServiceSchema);
+    const out: Record<string, Record<string, unknown>> = {};
     for (const s of [...agent.services()].sort((a, b) => (a.id < b.id ? -1 : 1))) out[s.id] = agentServiceJson(s);
-    return { json: out };
+    return { json: filtered(() => applyFilter(out, f)) };
   });
   router.add('/v1/agent/service/', ['GET'], (ctx) => serviceByID(ctx, agent, clock, waitMsMax()));
   router.add('/v1/agent/service/register', ['PUT'], async (ctx) => {
@@ -152,10 +151,12 @@ export function registerLocalAgent(router: Router, agent: LocalAgentApi, clock: 
     agent.nodeMaintenance(enableFlag(ctx), ctx.query.get('reason'));
     return { text: '' };
   });
-  router.add('/v1/agent/checks', ['GET'], () => {
-    const out: Record<string, unknown> = {};
+  router.add('/v1/agent/checks', ['GET'], (ctx) => {
+    // Consul validates agent/checks selectors only when it evaluates the first check.
+    const f = queryFilter(ctx, healthCheckSchema, { deferValidation: true });
+    const out: Record<string, Record<string, unknown>> = {};
     for (const c of [...agent.checks()].sort((a, b) => (a.checkID < b.checkID ? -1 : 1))) out[c.checkID] = agentCheckJson(c);
-    return { json: out };
+    return { json: filtered(() => applyFilter(out, f)) };
   });
   router.add('/v1/agent/check/register', ['PUT'], async (ctx) => {
     agent.registerCheck(await jsonBody(ctx));
@@ -173,14 +174,21 @@ export function registerLocalAgent(router: Router, agent: LocalAgentApi, clock: 
   }
   router.add('/v1/agent/check/update/', ['PUT'], async (ctx) => checkUpdate(ctx, agent));
   router.add('/v1/agent/health/service/id/', ['GET'], (ctx) => {
-    const id = pathArg(ctx, '/v1/agent/health/service/id/', 'Missing serviceID');
+    const id = ctx.path.slice('/v1/agent/health/service/id/'.length);
+    if (id === '') return { status: 500, text: 'Bad request: Missing serviceID' };
     const s = agent.services().find((x) => x.id === id);
-    if (!s) return healthReply(ctx, 404, `ServiceId ${id} not found`, `ServiceId ${id} not found`);
+    if (!s) {
+      // Consul's quirk: as text, the reason comes back as a JSON string.
+      const reason = `ServiceId ${id} not found`;
+      if (wantsText(ctx)) return { status: 404, json: reason, headers: { 'X-Consul-Reason': reason } };
+      return { status: 404, json: { AggregatedStatus: 'critical', Service: null, Checks: null }, headers: { 'X-Consul-Reason': reason } };
+    }
     const h = serviceHealth(agent, s);
     return healthReply(ctx, h.code, h.status, h.json);
   });
   router.add('/v1/agent/health/service/name/', ['GET'], (ctx) => {
-    const name = pathArg(ctx, '/v1/agent/health/service/name/', 'Missing service Name');
+    const name = ctx.path.slice('/v1/agent/health/service/name/'.length);
+    if (name === '') return { status: 500, text: 'Bad request: Missing service Name' };
     let code = 404;
     let status = `ServiceName ${name} Not Found`;
     const result: unknown[] = [];
@@ -224,7 +232,8 @@ async function serviceByID(ctx: RequestContext, agent: LocalAgentApi, clock: Clo
     const s = agent.services().find((x) => x.id === id);
     if (!s) return undefined;
     const json = agentServiceJson(s);
-    const hash = contentHash(json);
+    // Consul's hashstructure of api.AgentService (the Go API tests compare the value itself).
+    const hash = agentServiceContentHash({ ...s, createIndex: 0, modifyIndex: 0, proxy: null, connect: s.connect?.['Native'] === true ? { native: true } : null });
     return { hash, json: { ...json, ContentHash: hash } };
   };
   const want = ctx.query.get('hash');

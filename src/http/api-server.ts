@@ -11,6 +11,7 @@ import { registerAgent, type AgentApi } from './agent.js';
 import { registerLocalAgent, type LocalAgentApi } from './agent-local.js';
 import { registerCatalog } from './catalog.js';
 import { RequestContext } from './context.js';
+import { ReplyError } from './filter.js';
 import { goJson } from './json.js';
 import { registerHealth } from './health.js';
 import { registerKV } from './kv.js';
@@ -130,6 +131,7 @@ export class HttpApi {
   }
 
   private errorReply(err: unknown, req: IncomingMessage): Reply {
+    if (err instanceof ReplyError) return err.reply;
     if (MusterError.is(err)) {
       const status = statusOf[err.code];
       if (status >= 500) this.deps.logger.error('Request error', { method: req.method, url: req.url, error: err.message });
@@ -140,7 +142,11 @@ export class HttpApi {
   }
 
   private write(res: ServerResponse, reply: Reply, pretty: boolean): void {
-    if (reply.meta) setMeta(res, reply.meta, true);
+    if (reply.destroySocket) {
+      res.socket?.destroy();
+      return;
+    }
+    if (reply.meta) setMeta(res, reply.meta, true, reply.effectiveConsistency === true);
     else if (reply.metaNoIndex) setMeta(res, reply.metaNoIndex, false);
     for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
     let body: string | Uint8Array = '';
@@ -160,11 +166,9 @@ export class HttpApi {
   }
 }
 
-function setMeta(res: ServerResponse, meta: QueryMeta, withIndex: boolean): void {
-  if (withIndex) {
-    res.setHeader('X-Consul-Index', String(Math.max(1, meta.index)));
-    res.setHeader('X-Consul-Effective-Consistency', meta.consistency);
-  }
+function setMeta(res: ServerResponse, meta: QueryMeta, withIndex: boolean, effectiveConsistency = false): void {
+  if (effectiveConsistency) res.setHeader('X-Consul-Effective-Consistency', meta.consistency);
+  if (withIndex) res.setHeader('X-Consul-Index', String(Math.max(1, meta.index)));
   res.setHeader('X-Consul-KnownLeader', meta.knownLeader ? 'true' : 'false');
   res.setHeader('X-Consul-LastContact', String(Math.max(0, Math.round(meta.lastContactMs))));
 }

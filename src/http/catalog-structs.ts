@@ -94,6 +94,8 @@ export const registerRequestType = go.struct('RegisterRequest', {
 
 export const deregisterRequestType = go.struct('DeregisterRequest', {
   Datacenter: go.string,
+  /** Not a field of DeregisterRequest, but what the Go client sends (obsolete) is accepted. */
+  Address: go.string,
   Node: go.string,
   ServiceID: go.string,
   CheckID: go.string,
@@ -117,12 +119,15 @@ export function serviceWriteFrom(d: Decoded): ServiceWrite {
     taggedAddresses: Object.fromEntries(Object.entries(tagged).map(([k, v]) => [k, { address: str(v, 'Address'), port: num(v, 'Port') }])),
     meta: rec<string>(d, 'Meta'),
     port: num(d, 'Port'),
-    weights: weights ? { passing: num(weights, 'Passing'), warning: num(weights, 'Warning') } : { passing: 1, warning: 1 },
+    // NodeService.ToServiceNode: weights that fail ValidateWeights become the default 1/1.
+    weights: weights && validWeights(num(weights, 'Passing'), num(weights, 'Warning')) ? { passing: num(weights, 'Passing'), warning: num(weights, 'Warning') } : { passing: 1, warning: 1 },
     enableTagOverride: d['EnableTagOverride'] === true,
     proxy: objectOrNull(d['Proxy']),
     connect: objectOrNull(d['Connect']),
   };
 }
+
+const validWeights = (passing: number, warning: number): boolean => passing >= 1 && warning >= 0 && passing <= 65535 && warning <= 65535;
 
 function objectOrNull(v: unknown): Record<string, unknown> | null {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length > 0 ? (v as Record<string, unknown>) : null;

@@ -1,4 +1,5 @@
 /** /v1/catalog/*: Consul's agent/catalog_endpoint.go. */
+import { applyFilter, nodeSchema, nodeServiceSchema, serviceNodeSchema } from '../filter/index.js';
 import { MusterError, limits } from '../lib/index.js';
 import type { CatalogReadOptions, Server } from '../server/index.js';
 import type { MetaFilter, RegisterRequest } from '../state/index.js';
@@ -13,6 +14,7 @@ import {
 } from './catalog-structs.js';
 import type { RequestContext } from './context.js';
 import { decodeGo, GoDecodeError, parseGoJson, type Decoded } from './go-decode.js';
+import { filtered, queryFilter } from './filter.js';
 import { readOptions } from './query-options.js';
 import type { Reply } from './reply.js';
 import type { Router } from './router.js';
@@ -88,32 +90,38 @@ export function registerCatalog(router: Router, server: Server): void {
   });
   router.add('/v1/catalog/datacenters', ['GET'], () => ({ json: server.datacenters() }));
   router.add('/v1/catalog/nodes', ['GET'], async (ctx) => {
+    const f = queryFilter(ctx, nodeSchema, { withMeta: true });
     const r = await catalog.nodes(catalogReadOptions(ctx));
-    return { json: r.value.map(nodeJson), meta: r.meta };
+    return { json: filtered(() => applyFilter(r.value.map(nodeJson), f), true), meta: r.meta, effectiveConsistency: true };
   });
   router.add('/v1/catalog/services', ['GET'], async (ctx) => {
     const r = await catalog.services(catalogReadOptions(ctx));
     const out: Record<string, string[]> = {};
     for (const name of [...r.value.keys()].sort()) out[name] = r.value.get(name)!;
-    return { json: out, meta: r.meta };
+    return { json: out, meta: r.meta, effectiveConsistency: true };
   });
   router.add('/v1/catalog/service/', ['GET'], async (ctx) => {
     const name = pathArg(ctx, '/v1/catalog/service/', 'Missing service name');
+    const f = queryFilter(ctx, serviceNodeSchema, { withMeta: true });
     const r = await catalog.serviceNodes(name, ctx.query.all('tag'), catalogReadOptions(ctx));
-    return { json: r.value.map((v) => serviceNodeJson(v.node, v.service)), meta: r.meta };
+    const json = filtered(() => applyFilter(r.value.map((v) => serviceNodeJson(v.node, v.service)), f), true);
+    return { json, meta: r.meta, effectiveConsistency: true };
   });
   router.add('/v1/catalog/node/', ['GET'], async (ctx) => {
     const node = pathArg(ctx, '/v1/catalog/node/', 'Missing node name');
+    const f = queryFilter(ctx, nodeServiceSchema, { withMeta: true });
     const r = await catalog.nodeServices(node, readOptions(ctx));
-    if (!r.value) return { json: null, meta: r.meta };
-    const services: Record<string, unknown> = {};
+    if (!r.value) return { json: null, meta: r.meta, effectiveConsistency: true };
+    const services: Record<string, Record<string, unknown>> = {};
     for (const s of [...r.value.services].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) services[s.id] = nodeServiceJson(s);
-    return { json: { Node: nodeJson(r.value.node), Services: services }, meta: r.meta };
+    return { json: { Node: nodeJson(r.value.node), Services: filtered(() => applyFilter(services, f), true) }, meta: r.meta, effectiveConsistency: true };
   });
   router.add('/v1/catalog/node-services/', ['GET'], async (ctx) => {
     const node = pathArg(ctx, '/v1/catalog/node-services/', 'Missing node name');
+    const f = queryFilter(ctx, nodeServiceSchema, { withMeta: true });
     const r = await catalog.nodeServices(node, readOptions(ctx));
-    if (!r.value) return { status: 404, text: `Node not found: ${node}`, meta: r.meta };
-    return { json: { Node: nodeJson(r.value.node), Services: r.value.services.map((s) => nodeServiceJson(s)) }, meta: r.meta };
+    if (!r.value) return { json: { Node: null, Services: null }, meta: r.meta, effectiveConsistency: true };
+    const services = filtered(() => applyFilter(r.value!.services.map((s) => nodeServiceJson(s)), f), true);
+    return { json: { Node: nodeJson(r.value.node), Services: services.length > 0 ? services : null }, meta: r.meta, effectiveConsistency: true };
   });
 }

@@ -8,7 +8,7 @@
  * A `GoType` describes the target; `decodeGo` returns a plain object holding the present fields
  * under their canonical (Go) names, so handlers read `body.Node` whatever case the client sent.
  */
-import { parseDurationMs } from '../lib/index.js';
+import { parseGoDuration } from '../lib/index.js';
 
 export type GoType =
   | { k: 'string' }
@@ -133,10 +133,9 @@ function decodeNumber(v: unknown, t: GoType & { k: 'int' | 'uint' | 'float' }, a
 function decodeDuration(v: unknown, at: Where): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'string') {
-    const ms = parseDurationMs(v);
-    // Go 1.14's text (Consul 1.8.7 was built with it): the input unquoted.
-    if (ms === undefined) throw new GoDecodeError(`time: invalid duration ${v}`);
-    return Math.round(ms * 1e6);
+    const r = parseGoDuration(v);
+    if (!r.ok) throw new GoDecodeError(r.error);
+    return Math.round(r.ms * 1e6);
   }
   return mismatch(v, 'time.Duration', at);
 }

@@ -1,10 +1,12 @@
 /** /v1/health/*: Consul's agent/health_endpoint.go. */
+import { applyFilter, checkServiceNodeSchema, healthCheckSchema } from '../filter/index.js';
 import { MusterError } from '../lib/index.js';
 import type { Server } from '../server/index.js';
 import type { CheckServiceNodeView } from '../state/index.js';
 import { catalogReadOptions, pathArg } from './catalog.js';
 import { checkJson, checkServiceNodeJson } from './catalog-structs.js';
 import type { RequestContext } from './context.js';
+import { filtered, queryFilter } from './filter.js';
 import { readOptions } from './query-options.js';
 import type { Router } from './router.js';
 
@@ -31,24 +33,29 @@ export function registerHealth(router: Router, server: Server): void {
   const catalog = server.catalog;
   router.add('/v1/health/node/', ['GET'], async (ctx) => {
     const node = pathArg(ctx, '/v1/health/node/', 'Missing node name');
+    const f = queryFilter(ctx, healthCheckSchema, { withMeta: true });
     const r = await catalog.nodeChecks(node, readOptions(ctx));
-    return { json: r.value.map(checkJson), meta: r.meta };
+    return { json: filtered(() => applyFilter(r.value.map(checkJson), f), true), meta: r.meta, effectiveConsistency: true };
   });
   router.add('/v1/health/checks/', ['GET'], async (ctx) => {
     const name = pathArg(ctx, '/v1/health/checks/', 'Missing service name');
+    const f = queryFilter(ctx, healthCheckSchema, { withMeta: true });
     const r = await catalog.serviceChecks(name, catalogReadOptions(ctx));
-    return { json: r.value.map(checkJson), meta: r.meta };
+    return { json: filtered(() => applyFilter(r.value.map(checkJson), f), true), meta: r.meta, effectiveConsistency: true };
   });
   router.add('/v1/health/state/', ['GET'], async (ctx) => {
     const state = pathArg(ctx, '/v1/health/state/', 'Missing check state');
+    const f = queryFilter(ctx, healthCheckSchema, { withMeta: true });
     const r = await catalog.checksInState(state, catalogReadOptions(ctx));
-    return { json: r.value.map(checkJson), meta: r.meta };
+    return { json: filtered(() => applyFilter(r.value.map(checkJson), f), true), meta: r.meta, effectiveConsistency: true };
   });
   router.add('/v1/health/service/', ['GET'], async (ctx) => {
     const name = pathArg(ctx, '/v1/health/service/', 'Missing service name');
     const passing = passingOnly(ctx);
+    const f = queryFilter(ctx, checkServiceNodeSchema, { withMeta: true });
     const r = await catalog.healthService(name, ctx.query.all('tag'), catalogReadOptions(ctx));
     const list = passing ? r.value.filter(allPassing) : r.value;
-    return { json: list.map((v) => checkServiceNodeJson(v.node, v.service, v.checks)), meta: r.meta };
+    const json = filtered(() => applyFilter(list.map((v) => checkServiceNodeJson(v.node, v.service, v.checks)), f), true);
+    return { json, meta: r.meta, effectiveConsistency: true };
   });
 }

@@ -12,8 +12,12 @@ export interface Reply {
   headers?: Record<string, string>;
   /** Blocking-query metadata: X-Consul-Index, KnownLeader, LastContact, consistency. */
   meta?: QueryMeta;
+  /** Also send X-Consul-Effective-Consistency (catalog and health reads; KV and sessions do not). */
+  effectiveConsistency?: boolean;
   /** Read-only txn: KnownLeader and LastContact only. */
   metaNoIndex?: QueryMeta;
+  /** Drop the connection without an answer (what a panicking Consul handler does). */
+  destroySocket?: boolean;
   /** Runs once the reply has been handed to the client (e.g. shutting down after leave). */
   afterWrite?: () => void;
 }

@@ -1,7 +1,7 @@
 /** /v1/session/*: Consul's agent/session_endpoint.go. */
-import { parseDurationMs } from '../lib/index.js';
+import { parseGoDuration } from '../lib/index.js';
 import type { Server, SessionCreateArgs } from '../server/index.js';
-import type { SessionBehavior, SessionEntry } from '../state/index.js';
+import { sessionIDError, type SessionBehavior, type SessionEntry } from '../state/index.js';
 import { decodeBody, isReply, pathArg } from './catalog.js';
 import { decodeGo, go, GoDecodeError, type Decoded } from './go-decode.js';
 import { readOptions } from './query-options.js';
@@ -18,7 +18,7 @@ const sessionType = go.struct('Session', {
   ServiceChecks: go.slice(go.struct('ServiceCheck', { ID: go.string, Namespace: go.string })),
   Checks: go.slice(go.string),
   Namespace: go.string,
-});
+}, true); // session/create ignores unknown fields (Session has its own UnmarshalJSON)
 
 /** Consul's lockDelayMinThreshold: a LockDelay below 1000 (ns) is taken as seconds. */
 const lockDelaySecondsBelowNs = 1000;
@@ -27,9 +27,9 @@ const lockDelaySecondsBelowNs = 1000;
 function lockDelayMs(v: unknown): number {
   let ns = 0;
   if (typeof v === 'string') {
-    const ms = parseDurationMs(v);
-    if (ms === undefined) throw new GoDecodeError(`time: invalid duration ${v}`);
-    ns = ms * 1e6;
+    const r = parseGoDuration(v);
+    if (!r.ok) throw new GoDecodeError(r.error);
+    ns = r.ms * 1e6;
   } else if (typeof v === 'number') {
     ns = v;
   }
@@ -107,6 +107,8 @@ export function registerSession(router: Router, server: Server, nodeName: () => 
   });
   router.add('/v1/session/info/', ['GET'], async (ctx) => {
     const id = pathArg(ctx, '/v1/session/info/', 'Missing session');
+    const idError = sessionIDError(id);
+    if (idError) return { status: 500, text: idError, headers: { 'X-Consul-Index': '1', 'X-Consul-KnownLeader': 'false', 'X-Consul-LastContact': '0' } };
     const r = await sessions.get(id, readOptions(ctx));
     return { json: r.value.map(sessionJson), meta: r.meta };
   });

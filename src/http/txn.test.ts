@@ -48,7 +48,7 @@ describe('/v1/txn', () => {
       Errors: [
         { OpIndex: 1, What: 'key "missing" doesn\'t exist' },
         { OpIndex: 2, What: 'failed to set key "a", index is stale' },
-        { OpIndex: 3, What: 'invalid session "nope"' },
+        { OpIndex: 3, What: 'failed session lookup: index error: UUID must be 36 characters' },
         { OpIndex: 4, What: 'unknown KV verb "frob"' },
       ],
     });

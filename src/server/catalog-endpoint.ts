@@ -103,7 +103,7 @@ export class CatalogEndpoint {
   }
 
   checksInState(state: string, opts: CatalogReadOptions): Promise<Read<CheckEntry[]>> {
-    if (!['any', 'passing', 'warning', 'critical'].includes(state)) return Promise.reject(rpcError('Invalid state'));
+    // No validation, as Consul: any other word is compared with the stored status literally.
     return this.server.read(opts, (ws) => {
       const r = checksInState(this.server.deps.store, state as HealthStatus | 'any', ws, opts.nodeMeta);
       return { index: r.index, value: r.checks };

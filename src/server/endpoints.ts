@@ -7,6 +7,7 @@
 import { MusterError, formatDurationMs, limits, type Clock, type Logger, type Rng, type Timer } from '../lib/index.js';
 import type { CommandLog, KVSCommand } from '../fsm/index.js';
 import {
+  sessionIDError,
   kvReadVerbs,
   kvsGet,
   kvsKeys,
@@ -129,6 +130,8 @@ export class Server {
       throw new MusterError('ERR_TOO_LARGE', `Value exceeds ${limits.kvValueBytesMax} byte limit`);
     }
     if (req.op === 'lock') {
+      const idError = sessionIDError(req.session);
+      if (idError) throw new MusterError('ERR_RPC', idError);
       const delayMs = this.deps.store.lockDelay.remainingMs(req.key);
       if (delayMs > 0) {
         this.deps.logger.warn('Rejecting lock of key due to lock-delay', { key: req.key, remaining: formatDurationMs(delayMs) });

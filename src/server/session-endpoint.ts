@@ -4,8 +4,8 @@
  * A session with a TTL is destroyed when it has not been renewed for TTL × 2 (Consul's
  * SessionTTLMultiplier), which is the slack the docs promise ("up to 2× TTL late").
  */
-import { formatDurationMs, parseDurationMs, type Timer } from '../lib/index.js';
-import { nodeSessions, sessionGet, sessionList, type SessionEntry, type SessionWrite } from '../state/index.js';
+import { formatDurationMs, parseDurationMs, parseGoDuration, type Timer } from '../lib/index.js';
+import { nodeSessions, sessionGet, sessionIDError, sessionList, type SessionEntry, type SessionWrite } from '../state/index.js';
 import { rpcError } from './catalog-endpoint.js';
 import type { Read, ReadOptions, Server } from './endpoints.js';
 
@@ -14,6 +14,11 @@ export const sessionTtlMsMax = 24 * 3_600_000;
 export const sessionTtlMultiplier = 2;
 
 export type SessionCreateArgs = Omit<SessionWrite, 'id'>;
+
+function checkSessionID(id: string): void {
+  const err = sessionIDError(id);
+  if (err) throw rpcError(err);
+}
 
 export class SessionEndpoint {
   private readonly timers = new Map<string, Timer>();
@@ -41,8 +46,9 @@ export class SessionEndpoint {
 
   private parseTtl(ttl: string): number {
     if (ttl === '') return 0;
-    const ms = parseDurationMs(ttl);
-    if (ms === undefined) throw rpcError(`Session TTL '${ttl}' invalid: time: invalid duration ${ttl}`);
+    const r = parseGoDuration(ttl);
+    if (!r.ok) throw rpcError(`Session TTL '${ttl}' invalid: ${r.error}`);
+    const ms = r.ms;
     if (ms !== 0 && (ms < this.ttlMinMs || ms > sessionTtlMsMax)) {
       throw rpcError(
         `Invalid Session TTL '${Math.round(ms * 1e6)}', must be between [${formatDurationMs(this.ttlMinMs)}=${formatDurationMs(sessionTtlMsMax)}]`,
@@ -54,6 +60,7 @@ export class SessionEndpoint {
   async destroy(datacenter: string, id: string): Promise<void> {
     this.server.checkDatacenter(datacenter);
     if (id === '') throw rpcError('Must provide ID');
+    checkSessionID(id);
     await this.server.deps.log.apply({ type: 'session-destroy', id });
     this.clearTimer(id);
   }
@@ -61,6 +68,7 @@ export class SessionEndpoint {
   /** Restarts a session's TTL; undefined if there is no such session. */
   renew(datacenter: string, id: string): SessionEntry | undefined {
     this.server.checkDatacenter(datacenter);
+    checkSessionID(id);
     const s = this.server.deps.store.state.sessions.get(id);
     if (!s) return undefined;
     const ttlMs = s.ttl === '' ? 0 : (parseDurationMs(s.ttl) ?? 0);
@@ -69,6 +77,7 @@ export class SessionEndpoint {
   }
 
   get(id: string, opts: ReadOptions): Promise<Read<SessionEntry[]>> {
+    checkSessionID(id);
     return this.server.read(opts, (ws) => {
       const r = sessionGet(this.server.deps.store, id, ws);
       return { index: r.index, value: r.session ? [r.session] : [] };

@@ -121,7 +121,8 @@ export function nodeServices(
     store.watchTables(ws, 'nodes');
     node = nodeByIDPrefix(store, nodeNameOrID);
   }
-  if (!node) return { index, node: undefined, services: [] };
+  // Consul answers an unknown node with index 0 (shown as 1).
+  if (!node) return { index: 0, node: undefined, services: [] };
   store.watchRow(ws, 'services', nodeKey(node.node));
   const services: ServiceEntry[] = [];
   store.state.services.forEachPrefix(`${nodeKey(node.node)}\u0000`, (_k, s) => {
@@ -172,7 +173,7 @@ export function serviceChecks(store: Store, name: string, ws?: WatchSet, meta?: 
 /** Checks in a state (`any` for all). */
 export function checksInState(
   store: Store,
-  state: HealthStatus | 'any',
+  state: HealthStatus | 'any' | (string & {}),
   ws?: WatchSet,
   meta?: MetaFilter,
 ): { index: number; checks: CheckEntry[] } {

@@ -13,6 +13,18 @@ import type { WatchSet } from './watch.js';
 
 export type SessionWrite = Omit<SessionEntry, 'createIndex' | 'modifyIndex'>;
 
+/**
+ * Session IDs are UUIDs in Consul's memdb index; anything else fails the lookup with its
+ * error (the same text for KV acquire/release and txn session verbs).
+ */
+export function sessionIDError(id: string): string | undefined {
+  if (id.length !== 36) return 'failed session lookup: index error: UUID must be 36 characters';
+  if (!/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(id)) {
+    return 'failed session lookup: index error: Invalid UUID format';
+  }
+  return undefined;
+}
+
 /** Consul's structs.MaxLockDelay: a session's lock delay is capped at 60 s when applied. */
 export const lockDelayMsMax = 60_000;
 

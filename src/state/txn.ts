@@ -5,6 +5,7 @@
  */
 import { goQuote } from '../lib/index.js';
 import { kvsDeleteCASTxn, kvsDeleteTreeTxn, kvsDeleteTxn, kvsLockTxn, kvsSetCASTxn, kvsSetTxn, kvsUnlockTxn } from './kvs.js';
+import { sessionIDError } from './sessions.js';
 import type { WriteTxn } from './store.js';
 import type { KVEntry } from './types.js';
 
@@ -132,5 +133,7 @@ function applyOp(tx: WriteTxn, op: KVTxnOp): KVEntry[] {
 
 function requireSession(tx: WriteTxn, session: string): void {
   if (session === '') fail('missing session');
+  const idError = sessionIDError(session);
+  if (idError) fail(idError);
   if (!tx.state.sessions.has(session)) fail(`invalid session ${goQuote(session)}`);
 }

@@ -8,7 +8,7 @@
  */
 import { goQuote } from '../../lib/index.js';
 import { outputMaxSizeDefault } from './definition.js';
-import { parseGoDuration } from './go-duration.js';
+import { parseGoDuration } from '../../lib/index.js';
 import { emptyCheckDefinition, type CheckDefinition } from './types.js';
 
 export class CheckConfigError extends Error {

@@ -12,7 +12,7 @@
 import { MusterError } from '../../lib/index.js';
 import { validateCheckType, checkTypeName } from './definition.js';
 import { decodeFields, jsonKind, type FieldSpec } from './go-json-fields.js';
-import { nsNumberToMs, parseGoDuration } from './go-duration.js';
+import { nsNumberToMs, parseGoDuration } from '../../lib/index.js';
 import { emptyCheckDefinition, isValidStatus, type CheckDefinition } from './types.js';
 
 /** Thrown by the decoders: `message` is Go's text (`json: unknown field "foo"`). */

@@ -14,7 +14,7 @@ import {
   validateCheckType,
 } from './definition.js';
 import { healthCheckDefinitionJson } from './definition-json.js';
-import { parseGoDuration } from './go-duration.js';
+import { parseGoDuration } from '../../lib/index.js';
 import { emptyCheckDefinition, type CheckDefinition } from './types.js';
 
 const def = (over: Partial<CheckDefinition>): CheckDefinition => ({ ...emptyCheckDefinition(), ...over });
