@@ -9,7 +9,8 @@ import { writeFileSync, rmSync } from 'node:fs';
 import type { RuntimeConfig } from '../config/index.js';
 import { Fsm, InMemoryLog } from '../fsm/index.js';
 import { HttpApi, type AgentApi, type MemberInfo } from '../http/index.js';
-import { MusterError, type Clock, type Logger, type Rng } from '../lib/index.js';
+import { MusterError, type Clock, type Logger, type LogSink, type Rng } from '../lib/index.js';
+import { AgentOps } from './ops.js';
 import { Server } from '../server/index.js';
 import { emptyCheckDefinition, Store, type NodeWrite } from '../state/index.js';
 import { LocalAgent } from './local-agent.js';
@@ -20,6 +21,8 @@ export interface AgentDeps {
   clock: Clock;
   rng: Rng;
   logger: Logger;
+  /** The log sink behind `logger`, for /v1/agent/monitor (absent in some tests). */
+  logSink?: LogSink;
 }
 
 export class Agent implements AgentApi {
@@ -29,6 +32,7 @@ export class Agent implements AgentApi {
   readonly server: Server;
   readonly http: HttpApi;
   readonly localAgent: LocalAgent;
+  readonly ops: AgentOps;
   /** Bound HTTP addresses (`ip:port`), once started. */
   readonly httpAddrs: string[] = [];
   private readonly logger: Logger;
@@ -66,6 +70,14 @@ export class Agent implements AgentApi {
       server: this.server,
       nodeInfo: () => this.nodeInfo(),
     });
+    this.ops = new AgentOps({
+      clock: deps.clock,
+      logSink: deps.logSink,
+      dataDir: config.dataDir,
+      prometheusRetentionMs: config.prometheusRetentionMs,
+      indexes: () => ({ applied: this.fsm.lastApplied, last: this.log.lastIndex }),
+      sessionTimers: () => this.server.sessions.timerCount,
+    });
     this.http = new HttpApi({
       server: this.server,
       agent: this,
@@ -75,6 +87,8 @@ export class Agent implements AgentApi {
       kvValueBytesMax: config.kvValueBytesMax,
       nodeName: config.nodeName,
       local: this.localAgent,
+      ops: this.ops,
+      metrics: this.ops.metrics,
       queryWaitMsMax: config.queryWaitMsMax,
     });
   }
@@ -97,6 +111,7 @@ export class Agent implements AgentApi {
     }
     if (c.server) this.establishLeadership();
     this.localAgent.start();
+    this.ops.start();
     if (!c.devMode && c.server) {
       this.logger.warn('state is kept in memory until Raft storage lands (see issue 6); data_dir holds the node ID only', {
         data_dir: c.dataDir,
@@ -214,6 +229,7 @@ export class Agent implements AgentApi {
     this.logger.info('Requesting shutdown');
     await this.http.close();
     this.localAgent.stop();
+    this.ops.stop();
     this.server.close();
     if (this.config.pidFile) rmSync(this.config.pidFile, { force: true });
     this.logger.info('shutdown complete');

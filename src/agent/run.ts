@@ -43,7 +43,7 @@ export async function runAgentProcess(opts: AgentLoadOptions, io: ProcessIO): Pr
   const sink = new LogSink((line) => io.err(line), () => Date.now(), { level: config.logLevel, json: config.logJson });
   const logger = sink.logger();
   for (const w of loaded.warnings) logger.named('agent').warn(w);
-  const agent = new Agent(config, { clock: systemClock, rng: new SeededRng(Date.now() ^ process.pid), logger });
+  const agent = new Agent(config, { clock: systemClock, rng: new SeededRng(Date.now() ^ process.pid), logger, logSink: sink });
 
   io.out('==> Starting Muster agent...\n');
   try {

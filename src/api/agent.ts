@@ -1,6 +1,8 @@
 /**
  * /v1/agent (the local agent) and /v1/status (Raft leader and peers).
  */
+import { agentCheckFromWire, encodeServiceRegistration, openLogStream, type AgentCheck, type AgentServiceRegistration, type LogStream, type WireAgentCheck } from './agent-services.js';
+import { agentServiceFromWire, type AgentService, type WireAgentService } from './catalog.js';
 import { decodeJson, type ApiClient, type QueryOptions, type WriteOptions } from './client.js';
 import { statusError } from './errors.js';
 import type { QueryParam } from './url.js';
@@ -102,6 +104,76 @@ export class Agent {
   /** PUT /v1/agent/leave: the agent leaves the cluster gracefully and shuts down. */
   async leave(w?: WriteOptions): Promise<void> {
     await this.client.write('PUT', '/v1/agent/leave', [], undefined, w);
+  }
+
+  // --- Local services, checks, maintenance, reload and the log stream (api/agent.go) ---
+
+  private cachedNodeName = '';
+
+  /** The agent's node name (Config.NodeName of /v1/agent/self), cached as Go's client does. */
+  async nodeName(): Promise<string> {
+    if (this.cachedNodeName === '') this.cachedNodeName = (await this.self()).config.nodeName;
+    return this.cachedNodeName;
+  }
+
+  /** GET /v1/agent/checks[?filter=]: check ID → check. */
+  async checks(filter = ''): Promise<Record<string, AgentCheck>> {
+    const wire = (await this.getJson<Record<string, WireAgentCheck> | null>('/v1/agent/checks', filter ? [['filter', filter]] : [])) ?? {};
+    const out: Record<string, AgentCheck> = {};
+    for (const [id, c] of Object.entries(wire)) out[id] = agentCheckFromWire(c);
+    return out;
+  }
+
+  /** GET /v1/agent/services[?filter=]: service ID → service. */
+  async services(filter = ''): Promise<Record<string, AgentService>> {
+    const wire = (await this.getJson<Record<string, WireAgentService> | null>('/v1/agent/services', filter ? [['filter', filter]] : [])) ?? {};
+    const out: Record<string, AgentService> = {};
+    for (const [id, s] of Object.entries(wire)) out[id] = agentServiceFromWire(s);
+    return out;
+  }
+
+  /** PUT /v1/agent/service/register[?replace-existing-checks=true]. */
+  async serviceRegister(service: AgentServiceRegistration, opts: { replaceExistingChecks?: boolean } = {}, w?: WriteOptions): Promise<void> {
+    const params: QueryParam[] = opts.replaceExistingChecks ? [['replace-existing-checks', 'true']] : [];
+    await this.client.write('PUT', '/v1/agent/service/register', params, encodeServiceRegistration(service) + '\n', w);
+  }
+
+  /** PUT /v1/agent/service/deregister/<id>. */
+  async serviceDeregister(serviceId: string, w?: WriteOptions): Promise<void> {
+    await this.client.write('PUT', `/v1/agent/service/deregister/${serviceId}`, [], undefined, w);
+  }
+
+  /** PUT /v1/agent/service/maintenance/<id>?enable=true&reason=. */
+  async enableServiceMaintenance(serviceId: string, reason: string, w?: WriteOptions): Promise<void> {
+    await this.client.write('PUT', `/v1/agent/service/maintenance/${serviceId}`, [['enable', 'true'], ['reason', reason]], undefined, w);
+  }
+
+  /** PUT /v1/agent/service/maintenance/<id>?enable=false. */
+  async disableServiceMaintenance(serviceId: string, w?: WriteOptions): Promise<void> {
+    await this.client.write('PUT', `/v1/agent/service/maintenance/${serviceId}`, [['enable', 'false']], undefined, w);
+  }
+
+  /** PUT /v1/agent/maintenance?enable=true&reason=. */
+  async enableNodeMaintenance(reason: string, w?: WriteOptions): Promise<void> {
+    await this.client.write('PUT', '/v1/agent/maintenance', [['enable', 'true'], ['reason', reason]], undefined, w);
+  }
+
+  /** PUT /v1/agent/maintenance?enable=false. */
+  async disableNodeMaintenance(w?: WriteOptions): Promise<void> {
+    await this.client.write('PUT', '/v1/agent/maintenance', [['enable', 'false']], undefined, w);
+  }
+
+  /** PUT /v1/agent/reload: the agent re-reads its configuration files. */
+  async reload(w?: WriteOptions): Promise<void> {
+    await this.client.write('PUT', '/v1/agent/reload', [], undefined, w);
+  }
+
+  /** GET /v1/agent/monitor?loglevel=[&logjson=true]: the agent's log, streamed. */
+  async monitor(logLevel: string, opts: { json?: boolean } = {}): Promise<LogStream> {
+    const params: QueryParam[] = [];
+    if (logLevel !== '') params.push(['loglevel', logLevel]);
+    if (opts.json) params.push(['logjson', 'true']);
+    return openLogStream(this.client, params);
   }
 
   private async getJson<T>(path: string, params: QueryParam[], q?: QueryOptions): Promise<T> {

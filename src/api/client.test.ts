@@ -27,7 +27,7 @@ describe('kv', () => {
   it('get: a pair with camelCase fields, Buffer value, and the query meta', async () => {
     agent.set('a/b', 'hello', 42);
     const { value, meta } = await client.kv.get('a/b');
-    expect(value).toEqual({ key: 'a/b', createIndex: 11, modifyIndex: 11, lockIndex: 0, flags: 42, value: Buffer.from('hello'), session: '' });
+    expect(value).toEqual({ key: 'a/b', createIndex: 11, modifyIndex: 11, lockIndex: 0, flags: 42n, value: Buffer.from('hello'), session: '' });
     expect(meta).toMatchObject({ lastIndex: 11, knownLeader: true, lastContactMs: 0 });
     expect(last().url).toBe('/v1/kv/a/b');
   });

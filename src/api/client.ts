@@ -10,6 +10,7 @@ import https from 'node:https';
 import { join } from 'node:path';
 import { ApiError, goDialReason, goUrlErrorPrefix, statusError, type DialTarget } from './errors.js';
 import { goEncodeQuery, goPathEscape, type QueryParam } from './url.js';
+import { parseJsonBig } from '../lib/index.js';
 
 /** Largest response body read into memory: a recursive KV read of a big tree is the biggest. */
 export const responseBytesMax = 256 * 1024 * 1024;
@@ -270,7 +271,7 @@ export function parseQueryMeta(res: RawResponse): QueryMeta {
 /** Parses a JSON body; a malformed one is ERR_API_DECODE. */
 export function decodeJson<T>(res: RawResponse): T {
   try {
-    return JSON.parse(res.body.toString('utf8')) as T;
+    return parseJsonBig(res.body.toString('utf8')) as T;
   } catch (e) {
     throw new ApiError('ERR_API_DECODE', `Failed to decode response: ${(e as Error).message}`, { cause: e });
   }

@@ -25,7 +25,8 @@ export interface KvPair {
   createIndex: number;
   modifyIndex: number;
   lockIndex: number;
-  flags: number;
+  /** uint64, exact (lock and semaphore magic values exceed 2^53). */
+  flags: bigint;
   value: Buffer;
   /** The session holding the lock; '' when unlocked. */
   session: string;
@@ -59,7 +60,7 @@ export function kvPairFromWire(w: WireKvPair): KvPair {
     createIndex: w.CreateIndex,
     modifyIndex: w.ModifyIndex,
     lockIndex: w.LockIndex,
-    flags: w.Flags,
+    flags: BigInt(w.Flags),
     value: w.Value === null || w.Value === undefined ? Buffer.alloc(0) : Buffer.from(w.Value, 'base64'),
     session: w.Session ?? '',
   };

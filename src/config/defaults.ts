@@ -85,6 +85,7 @@ export const actedOnKeys: ReadonlySet<string> = new Set([
   'ports.serf_lan',
   'ports.serf_wan',
   'session_ttl_min',
+  'telemetry.prometheus_retention_time',
   'ports.server',
   'primary_datacenter',
   'server',

@@ -44,6 +44,8 @@ export interface RuntimeConfig {
   checkOutputMaxSize: number;
   /** check_update_interval: how long an output-only check change may wait before it syncs. */
   checkUpdateIntervalMs: number;
+  /** telemetry.prometheus_retention_time: > 0 turns on ?format=prometheus. */
+  prometheusRetentionMs: number;
   /** `service` and `services` blocks, in file order (validated, snake_case keys). */
   services: Raw[];
   /** `check` and `checks` blocks. */
@@ -153,6 +155,7 @@ export function buildRuntime(raw: Raw, host: HostFacts, devMode: boolean): Runti
     enableLocalScriptChecks: bool(raw, 'enable_local_script_checks'),
     checkOutputMaxSize: num(raw, 'check_output_max_size'),
     checkUpdateIntervalMs: duration(raw, 'check_update_interval'),
+    prometheusRetentionMs: str(sub(raw, 'telemetry'), 'prometheus_retention_time') ? duration(sub(raw, 'telemetry'), 'prometheus_retention_time') : 0,
     services: blocks(raw, 'service', 'services'),
     checks: blocks(raw, 'check', 'checks'),
     kvValueBytesMax: num(lim, 'kv_max_value_size') || limits.kvValueBytesMax,

@@ -5,10 +5,11 @@
  */
 import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MusterError, limits, type Clock, type ErrorCode, type Logger } from '../lib/index.js';
+import { MusterError, limits, type Clock, type ErrorCode, type Logger, type Metrics } from '../lib/index.js';
 import type { QueryMeta, Server } from '../server/index.js';
 import { registerAgent, type AgentApi } from './agent.js';
 import { registerLocalAgent, type LocalAgentApi } from './agent-local.js';
+import { registerAgentOps, type AgentOpsApi } from './agent-ops.js';
 import { registerCatalog } from './catalog.js';
 import { RequestContext } from './context.js';
 import { ReplyError } from './filter.js';
@@ -31,6 +32,10 @@ export interface HttpApiDeps {
   kvValueBytesMax: number;
   /** This agent's node: the default Node of a new session. */
   nodeName: string;
+  /** Metrics, monitor, host (absent in tests of the server alone). */
+  ops?: AgentOpsApi;
+  /** Where request timings go (Consul's consul.http.<METHOD>.<path> samples). */
+  metrics?: Metrics;
   /** The agent's own services and checks (absent in tests of the server alone). */
   local?: LocalAgentApi;
   queryWaitMsMax?: number;
@@ -62,6 +67,7 @@ export class HttpApi {
     registerHealth(this.router, deps.server);
     registerSession(this.router, deps.server, () => deps.nodeName);
     registerAgent(this.router, deps.agent);
+    if (deps.ops) registerAgentOps(this.router, deps.ops);
     if (deps.local) registerLocalAgent(this.router, deps.local, deps.clock, () => deps.queryWaitMsMax ?? limits.queryWaitMsMax);
     // Consul's index handler: the root answers, every other unrouted path is an empty 404.
     this.router.add('/', ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'], (ctx) => (ctx.path === '/' ? { text: 'Muster Agent' } : { status: 404 }));
@@ -127,7 +133,12 @@ export class HttpApi {
     if (!m.route.methods.includes(ctx.method)) {
       return { status: 405, text: `method ${ctx.method} not allowed`, headers: { Allow: m.route.methods.join(',') } };
     }
-    return m.route.handler(ctx);
+    const started = this.deps.clock.monotonicMs();
+    try {
+      return await m.route.handler(ctx);
+    } finally {
+      this.deps.metrics?.measureSince(`http.${ctx.method}.${m.route.metricKey}`, started);
+    }
   }
 
   private errorReply(err: unknown, req: IncomingMessage): Reply {
@@ -144,6 +155,15 @@ export class HttpApi {
   private write(res: ServerResponse, reply: Reply, pretty: boolean): void {
     if (reply.destroySocket) {
       res.socket?.destroy();
+      return;
+    }
+    if (reply.stream) {
+      for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+      res.writeHead(reply.status ?? 200);
+      res.flushHeaders();
+      const aborter = new AbortController();
+      res.once('close', () => aborter.abort());
+      reply.stream(res, aborter.signal);
       return;
     }
     if (reply.meta) setMeta(res, reply.meta, true, reply.effectiveConsistency === true);

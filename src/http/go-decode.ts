@@ -114,7 +114,9 @@ function decodeStruct(v: unknown, t: GoType & { k: 'struct' }, at: Where): Decod
       if (t.lenient) continue;
       throw new GoDecodeError(`json: unknown field ${JSON.stringify(key)}`);
     }
-    const inner = { struct: at.field === '' ? t.name : at.struct, field: at.field === '' ? name : `${at.field}.${name}` };
+    // Go names the innermost struct type and the whole field path from the top:
+    // `Go struct field NodeService.Service.Port`.
+    const inner = { struct: t.name, field: at.field === '' ? name : `${at.field}.${name}` };
     const decoded = decodeValue(x, t.fields[name]!, inner);
     if (decoded !== undefined) out[name] = decoded;
   }

@@ -24,21 +24,6 @@ export function goJson(value: unknown, pretty: boolean): string {
   return htmlUnsafe.test(text) ? text.replace(htmlUnsafeAll, (c) => escapes[c]!) : text;
 }
 
-/**
- * JSON.parse that keeps integers beyond 2^53 exact, as BigInts (a Go client sends uint64 KV
- * flags as bare numbers). Integer literals of 16+ digits outside strings are quoted and marked
- * before parsing, and revived as BigInt (or as a number when that is exact).
- */
-export function parseJsonBig(text: string): unknown {
-  if (!/\d{16}/.test(text)) return JSON.parse(text);
-  const marked = text.replace(/"(?:[^"\\]|\\.)*"|(-?\d{16,})(?![.eE\d])/g, (m, digits: string | undefined) => (digits ? `"\\u0000big:${digits}"` : m));
-  return JSON.parse(marked, (_k, v: unknown) => {
-    if (typeof v !== 'string' || !v.startsWith(bigMark)) return v;
-    const n = BigInt(v.slice(bigMark.length));
-    return n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
-  });
-}
-
 /** A copy of a string map with keys in Go's order (Go's json sorts map keys). */
 export function sortedRecord<T>(m: Record<string, T>): Record<string, T> {
   const out: Record<string, T> = {};

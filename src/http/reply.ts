@@ -1,5 +1,6 @@
 /** What a handler returns; the server writes it. Only http/ knows status codes. */
 import type { QueryMeta } from '../server/index.js';
+import type { Writable } from 'node:stream';
 
 export interface Reply {
   status?: number;
@@ -16,6 +17,11 @@ export interface Reply {
   effectiveConsistency?: boolean;
   /** Read-only txn: KnownLeader and LastContact only. */
   metaNoIndex?: QueryMeta;
+  /**
+   * A streamed body (the monitor): headers go out at once, then `stream` writes until the
+   * client goes away (`signal` aborts) and must end `out` then.
+   */
+  stream?: (out: Writable, signal: AbortSignal) => void;
   /** Drop the connection without an answer (what a panicking Consul handler does). */
   destroySocket?: boolean;
   /** Runs once the reply has been handed to the client (e.g. shutting down after leave). */

@@ -16,6 +16,8 @@ export interface Route {
   pattern: string;
   methods: readonly string[];
   handler: Handler;
+  /** The metric name part Consul uses: `v1.kv._` for the subtree `/v1/kv/`, `v1.agent.self`. */
+  metricKey: string;
 }
 
 export type Match = { route: Route } | { redirect: string } | { notFound: true };
@@ -25,7 +27,8 @@ export class Router {
   private readonly subtrees: Route[] = [];
 
   add(pattern: string, methods: readonly string[], handler: Handler): void {
-    const route: Route = { pattern, methods, handler };
+    const metricKey = pattern.slice(1).replace(/\/$/, '/_').replace(/\//g, '.');
+    const route: Route = { pattern, methods, handler, metricKey };
     if (pattern.endsWith('/')) {
       this.subtrees.push(route);
       this.subtrees.sort((a, b) => b.pattern.length - a.pattern.length);

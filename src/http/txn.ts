@@ -1,11 +1,10 @@
 /** PUT /v1/txn: Consul's agent/txn_endpoint.go for KV operations. */
-import { limits, MusterError } from '../lib/index.js';
+import { limits, MusterError, parseJsonBig } from '../lib/index.js';
 import type { Server } from '../server/index.js';
 import type { KVTxnOp, TxnOutcome } from '../state/index.js';
 import { decodeStdBase64 } from './base64.js';
 import type { RequestContext } from './context.js';
 import { kvEntryJson } from './kv.js';
-import { parseJsonBig } from './json.js';
 import { parseConsistency } from './query-options.js';
 import type { Reply } from './reply.js';
 import type { Router } from './router.js';

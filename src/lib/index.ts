@@ -8,3 +8,5 @@ export * from './logger.js';
 export * from './rng.js';
 export * from './codec.js';
 export * from './iso-time.js';
+export * from './metrics.js';
+export * from './json-big.js';

@@ -34,3 +34,9 @@ export const nodeMetaValueCharsMax = 512;
 
 /** Lines kept in memory for /v1/agent/monitor subscribers that read slower than we log. */
 export const monitorBufferLinesMax = 512;
+
+/**
+ * Distinct metric series (name + labels) kept per interval and in the totals: a bound so a
+ * caller cannot grow memory without end (e.g. a label taken from a request path).
+ */
+export const metricsSeriesMax = 4096;

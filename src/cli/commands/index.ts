@@ -4,6 +4,18 @@
  */
 import type { CommandFactory } from '../command.js';
 import { AgentCommand } from './agent.js';
+import { CatalogCommand } from './catalog/catalog.js';
+import { CatalogDatacentersCommand } from './catalog/datacenters.js';
+import { CatalogNodesCommand } from './catalog/nodes.js';
+import { CatalogServicesCommand } from './catalog/services.js';
+import { LockCommand } from './lock.js';
+import { MaintCommand } from './maint.js';
+import { MembersCommand } from './members.js';
+import { MonitorCommand } from './monitor.js';
+import { ReloadCommand } from './reload.js';
+import { ServicesDeregisterCommand } from './services/deregister.js';
+import { ServicesRegisterCommand } from './services/register.js';
+import { ServicesCommand } from './services/services.js';
 import { InfoCommand } from './info.js';
 import { KvDeleteCommand } from './kv/delete.js';
 import { KvExportCommand } from './kv/export.js';
@@ -17,6 +29,18 @@ import { VersionCommand } from './version.js';
 
 export const commands = new Map<string, CommandFactory>([
   ['agent', () => new AgentCommand()],
+  ['catalog', () => new CatalogCommand()],
+  ['catalog datacenters', () => new CatalogDatacentersCommand()],
+  ['catalog nodes', () => new CatalogNodesCommand()],
+  ['catalog services', () => new CatalogServicesCommand()],
+  ['lock', () => new LockCommand()],
+  ['maint', () => new MaintCommand()],
+  ['members', () => new MembersCommand()],
+  ['monitor', () => new MonitorCommand()],
+  ['reload', () => new ReloadCommand()],
+  ['services', () => new ServicesCommand()],
+  ['services deregister', () => new ServicesDeregisterCommand()],
+  ['services register', () => new ServicesRegisterCommand()],
   ['info', () => new InfoCommand()],
   ['kv', () => new KvCommand()],
   ['kv delete', () => new KvDeleteCommand()],
@@ -30,3 +54,5 @@ export const commands = new Map<string, CommandFactory>([
 ]);
 
 export { AgentCommand, ValidateCommand, InfoCommand, KvCommand, KvDeleteCommand, KvExportCommand, KvGetCommand, KvImportCommand, KvPutCommand, LeaveCommand, VersionCommand };
+export { CatalogCommand, CatalogDatacentersCommand, CatalogNodesCommand, CatalogServicesCommand, LockCommand, MaintCommand, MembersCommand, MonitorCommand, ReloadCommand };
+export { ServicesCommand, ServicesDeregisterCommand, ServicesRegisterCommand };
