@@ -110,7 +110,12 @@ export class Agent implements AgentApi {
       }
     }
     if (c.server) this.establishLeadership();
-    this.localAgent.start();
+    try {
+      this.localAgent.start();
+    } catch (err) {
+      if (MusterError.is(err)) throw new MusterError('ERR_CONFIG', `Error starting agent: ${err.message}`);
+      throw err;
+    }
     this.ops.start();
     if (!c.devMode && c.server) {
       this.logger.warn('state is kept in memory until Raft storage lands (see issue 6); data_dir holds the node ID only', {

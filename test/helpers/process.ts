@@ -101,9 +101,17 @@ export interface DevAgent {
 
 /** Starts `muster agent -dev` on a fresh loopback address and waits until HTTP answers. */
 export async function startDevAgent(extraArgs: string[] = []): Promise<DevAgent> {
-  const host = uniqueLoopback();
+  return startAgent(['-dev', ...extraArgs]);
+}
+
+/**
+ * Starts `muster agent <args>` bound to a fresh loopback address (or `host`) with a free HTTP
+ * port and DNS off, and waits until HTTP answers.
+ */
+export async function startAgent(args: string[], options: { host?: string } = {}): Promise<DevAgent> {
+  const host = options.host ?? uniqueLoopback();
   const httpPort = await freePort(host);
-  const proc = run(['agent', '-dev', '-bind', host, '-client', host, '-http-port', String(httpPort), ...extraArgs]);
+  const proc = run(['agent', '-bind', host, '-client', host, '-http-port', String(httpPort), ...args]);
   const httpAddr = `${host}:${httpPort}`;
   const agent: DevAgent = {
     proc,
