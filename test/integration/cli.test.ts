@@ -82,3 +82,47 @@ describe('muster kv against a real agent', () => {
     await waitFor('log line', () => (other.proc.stderr().includes('shutdown complete') ? true : undefined));
   });
 });
+
+describe('catalog, services, maint, lock, members, reload and monitor against a real agent', () => {
+  it('registers a service from flags, lists it, puts it in maintenance and deregisters it', async () => {
+    expect(await cli(['services', 'register', '-name=web', '-port=8080', '-tag=v1'])).toMatchObject({ code: 0, stdout: 'Registered service: web\n' });
+    await waitFor('web in the catalog', async () => ((await cli(['catalog', 'services'])).stdout.includes('web') ? true : undefined));
+    expect((await cli(['catalog', 'services', '-tags'])).stdout).toMatch(/^consul\s*\nweb\s+v1\n$/);
+    expect((await cli(['catalog', 'nodes', '-service=web'])).stdout).toMatch(/^Node\s+ID\s+Address\s+DC\n\S+\s+[0-9a-f]{8}\s+127\.0\.0\.\d+\s+dc1\n$/);
+    expect(await cli(['maint', '-enable', '-service=web', '-reason=deploy'])).toMatchObject({ code: 0, stdout: 'Service maintenance is now enabled for "web"\n' });
+    const listing = (await cli(['maint'])).stdout;
+    expect(listing).toContain('Service:\n  ID:     web\n  Reason: deploy\n');
+    const health = (await (await fetch(agent.url('/v1/health/service/web?passing'))).json()) as unknown[];
+    expect(health).toEqual([]);
+    expect((await cli(['maint', '-disable', '-service=web'])).code).toBe(0);
+    expect(await cli(['services', 'deregister', '-id=web'])).toMatchObject({ code: 0, stdout: 'Deregistered service: web\n' });
+  });
+
+  it('holds a lock while the child runs, and a semaphore with -n', async () => {
+    const r = await cli(['lock', 'locks/job', 'echo "held: $CONSUL_LOCK_HELD"']);
+    expect(r).toMatchObject({ code: 0, stdout: 'held: true\n' });
+    const sem = await cli(['lock', '-n=2', 'locks/pool', 'echo in the pool']);
+    expect(sem).toMatchObject({ code: 0, stdout: 'in the pool\n' });
+    // Exit codes of the child pass through with -child-exit-code.
+    expect((await cli(['lock', '-child-exit-code', 'locks/job', 'exit 3'])).code).toBe(2);
+  });
+
+  it('lists members, reloads, and streams the log with monitor', async () => {
+    const members = (await cli(['members'])).stdout.split('\n');
+    expect(members[0]).toMatch(/^Node\s+Address\s+Status\s+Type\s+Build\s+Protocol\s+DC\s+Segment$/);
+    expect(members[1]).toMatch(/\s+alive\s+server\s+/);
+    expect(await cli(['reload'])).toMatchObject({ code: 0, stdout: 'Configuration reload triggered\n' });
+    const { run } = await import('../helpers/process.js');
+    const mon = run(['monitor', '-log-level=debug'], { env: { MUSTER_HTTP_ADDR: agent.httpAddr } });
+    try {
+      await waitFor('monitor connected', async () => {
+        await fetch(agent.url('/v1/kv/monitor-probe'));
+        return mon.stdout().includes('/v1/kv/monitor-probe') ? true : undefined;
+      });
+      expect(mon.stdout()).toMatch(/\[DEBUG\] agent\.http: Request finished: method=GET url=\/v1\/kv\/monitor-probe/);
+    } finally {
+      mon.child.kill('SIGINT');
+      await within(mon.exited, 10_000, 'monitor exit');
+    }
+  });
+});
