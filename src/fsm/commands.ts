@@ -3,7 +3,7 @@
  * replicated, and applied on every server by `Fsm.apply(index, command)`, which must give the
  * same result everywhere. One handler per command type, as Consul's fsm/commands_ce.go.
  */
-import type { KVTxnOp, RegisterRequest, SessionWrite, TxnOutcome } from '../state/index.js';
+import type { RegisterRequest, SessionWrite, TxnOp, TxnOutcome } from '../state/index.js';
 
 export type KVSOp = 'set' | 'cas' | 'delete' | 'delete-cas' | 'delete-tree' | 'lock' | 'unlock';
 
@@ -20,7 +20,7 @@ export interface KVSCommand {
 
 export type Command =
   | KVSCommand
-  | { type: 'txn'; ops: KVTxnOp[] }
+  | { type: 'txn'; ops: TxnOp[] }
   | { type: 'register'; req: RegisterRequest }
   /** Without serviceID and checkID the node and everything on it; else that service or check. */
   | { type: 'deregister'; node: string; serviceID: string; checkID: string }

@@ -15,7 +15,7 @@ import {
   kvsLockTxn,
   kvsSetCASTxn,
   kvsSetTxn,
-  kvsTxnDispatch,
+  txnDispatch,
   kvsUnlockTxn,
   restoreState,
   sessionCreateTxn,
@@ -72,7 +72,7 @@ export class Fsm {
       case 'kvs':
         return applyKVS(tx, c);
       case 'txn':
-        return kvsTxnDispatch(tx, c.ops);
+        return txnDispatch(tx, c.ops);
       case 'register':
         ensureRegistrationTxn(tx, c.req);
         return null;

@@ -84,3 +84,31 @@ describe('/v1/txn', () => {
     expect(h.store.latestIndex).toBe(1);
   });
 });
+
+describe('/v1/txn catalog operations', () => {
+  it('sets and gets nodes, services and checks with KV ops in one transaction, rolling back on any error', async () => {
+    const h = harness();
+    const put = (ops: unknown) => h.request({ method: 'PUT', url: '/v1/txn', payload: JSON.stringify(ops) });
+    const ok = await put([
+      { Node: { Verb: 'set', Node: { Node: 'n1', Address: '10.0.0.1' } } },
+      { Service: { Verb: 'set', Node: 'n1', Service: { ID: 'web-1', Service: 'web', Port: 80 } } },
+      { Check: { Verb: 'set', Check: { Node: 'n1', CheckID: 'c1', Status: 'passing', ServiceID: 'web-1', Definition: { TCP: '10.0.0.1:80', Interval: '5s' } } } },
+      { KV: { Verb: 'set', Key: 'k', Value: 'dg==' } },
+    ]);
+    expect(ok.statusCode).toBe(200);
+    const results = (JSON.parse(ok.body) as { Results: Array<Record<string, Record<string, unknown>>> }).Results;
+    expect(results.map((r) => Object.keys(r)[0])).toEqual(['Node', 'Service', 'Check', 'KV']);
+    expect(results[0]!['Node']).toMatchObject({ Node: 'n1', TaggedAddresses: null, Meta: null });
+    expect(results[2]!['Check']).toMatchObject({ ServiceName: 'web', Type: 'tcp', Definition: { Interval: '5s', TCP: '10.0.0.1:80' } });
+    const health = JSON.parse((await h.request('/v1/health/service/web')).body) as unknown[];
+    expect(health).toHaveLength(1);
+
+    const failed = await put([
+      { Service: { Verb: 'delete', Node: 'n1', Service: { ID: 'web-1' } } },
+      { Check: { Verb: 'get', Check: { Node: 'n1', CheckID: 'nosuch' } } },
+    ]);
+    expect(failed.statusCode).toBe(409);
+    expect(JSON.parse(failed.body)).toEqual({ Results: null, Errors: [{ OpIndex: 1, What: 'check "nosuch" on node "n1" doesn\'t exist' }] });
+    expect(JSON.parse((await h.request('/v1/health/service/web')).body)).toHaveLength(1);
+  });
+});

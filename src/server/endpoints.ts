@@ -8,13 +8,13 @@ import { MusterError, formatDurationMs, limits, type Clock, type Logger, type Rn
 import type { CommandLog, KVSCommand } from '../fsm/index.js';
 import {
   sessionIDError,
-  kvReadVerbs,
   kvsGet,
   kvsKeys,
   kvsList,
-  kvsTxnDispatch,
+  txnDispatch,
+  txnIsReadOnly,
   type KVEntry,
-  type KVTxnOp,
+  type TxnOp,
   type Store,
   type TxnOutcome,
 } from '../state/index.js';
@@ -147,17 +147,17 @@ export class Server {
    * A transaction. Read-only ones are answered from the local state without the log (Consul's
    * TxnRO fast path); any write goes through the log as one command.
    */
-  async txn(datacenter: string, ops: KVTxnOp[], opts: { consistency: Consistency }): Promise<{ meta: QueryMeta; outcome: TxnOutcome; readOnly: boolean }> {
+  async txn(datacenter: string, ops: TxnOp[], opts: { consistency: Consistency }): Promise<{ meta: QueryMeta; outcome: TxnOutcome; readOnly: boolean }> {
     this.checkDatacenter(datacenter);
-    const readOnly = ops.every((op) => kvReadVerbs.has(op.verb));
+    const readOnly = txnIsReadOnly(ops);
     if (readOnly) {
       const store = this.deps.store;
       const tx = store.begin(store.latestIndex);
-      const outcome = kvsTxnDispatch(tx, ops);
+      const outcome = txnDispatch(tx, ops);
       return { meta: this.meta(store.latestIndex, opts.consistency), outcome, readOnly };
     }
     const outcome = await this.deps.log.apply({ type: 'txn', ops });
-    if (outcome.errors.length === 0 && ops.some((op) => deleteOps.has(op.verb))) this.hintTombstones();
+    if (outcome.errors.length === 0 && ops.some((op) => 'kv' in op && deleteOps.has(op.kv.verb))) this.hintTombstones();
     return { meta: this.meta(this.deps.store.latestIndex, opts.consistency), outcome, readOnly };
   }
 

@@ -7,5 +7,6 @@ export * from './snapshot.js';
 export * from './sorted-map.js';
 export * from './store.js';
 export * from './txn.js';
+export * from './txn-catalog.js';
 export * from './types.js';
 export * from './watch.js';

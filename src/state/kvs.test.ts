@@ -131,7 +131,7 @@ describe('KV store', () => {
       { verb: 'check-index', key: 'b', value: null, flags: 0n, index: 99, session: '' },
       { verb: 'get', key: 'nope', value: null, flags: 0n, index: 0, session: '' },
     ];
-    const out = log.applySync({ type: 'txn', ops });
+    const out = log.applySync({ type: 'txn', ops: ops.map((kv) => ({ kv })) });
     expect(out.errors).toEqual([
       { opIndex: 2, what: 'failed index check for key "b", current modify index 2 != 99' },
       { opIndex: 3, what: 'key "nope" doesn\'t exist' },
@@ -248,7 +248,7 @@ describe('KV store model', () => {
         for (const o of pre as ModelOp[]) b.log.applySync(kv(o.op, o.key, o.value ?? '', o.index ?? 0));
         const before = stateHash(a.store.state);
         const ops = txnOps.map((t) => ({ ...t, value: enc('t'), flags: 0n, session: '' }) as KVTxnOp);
-        const out = a.log.applySync({ type: 'txn', ops });
+        const out = a.log.applySync({ type: 'txn', ops: ops.map((kv) => ({ kv })) });
         if (out.errors.length > 0) {
           expect(stateHash(a.store.state)).toBe(before);
           return;

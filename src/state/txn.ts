@@ -1,13 +1,15 @@
 /**
- * Multi-operation KV transactions (/v1/txn): every op runs inside one write txn, in order,
- * each seeing the effects of the ones before it. All errors are collected; any error means
- * the caller aborts, so nothing of a failed transaction is applied (Consul's TxnRW/TxnRO).
+ * Multi-operation transactions (/v1/txn): KV, node, service and check operations run inside
+ * one write txn, in order, each seeing the effects of the ones before it. All errors are
+ * collected; any error means the caller aborts, so nothing of a failed transaction is applied
+ * (Consul's TxnRW/TxnRO).
  */
 import { goQuote } from '../lib/index.js';
 import { kvsDeleteCASTxn, kvsDeleteTreeTxn, kvsDeleteTxn, kvsLockTxn, kvsSetCASTxn, kvsSetTxn, kvsUnlockTxn } from './kvs.js';
 import { sessionIDError } from './sessions.js';
 import type { WriteTxn } from './store.js';
-import type { KVEntry } from './types.js';
+import { TxnOpError, txnCheck, txnNode, txnService, type CheckTxnOp, type NodeTxnOp, type ServiceTxnOp } from './txn-catalog.js';
+import type { CheckEntry, KVEntry, NodeEntry, ServiceEntry } from './types.js';
 
 export const kvTxnVerbs = [
   'set',
@@ -42,17 +44,28 @@ export interface TxnError {
   what: string;
 }
 
+export type TxnOp = { kv: KVTxnOp } | { node: NodeTxnOp } | { service: ServiceTxnOp } | { check: CheckTxnOp };
+export type TxnResult = { kv: KVEntry } | { node: NodeEntry } | { service: ServiceEntry } | { check: CheckEntry };
+
 export interface TxnOutcome {
-  results: KVEntry[];
+  results: TxnResult[];
   errors: TxnError[];
 }
 
-export function kvsTxnDispatch(tx: WriteTxn, ops: readonly KVTxnOp[]): TxnOutcome {
-  const results: KVEntry[] = [];
+/** A transaction that only reads is answered from the local state, without the log. */
+export function txnIsReadOnly(ops: readonly TxnOp[]): boolean {
+  return ops.every((op) => ('kv' in op ? kvReadVerbs.has(op.kv.verb) : ('node' in op ? op.node.verb : 'service' in op ? op.service.verb : op.check.verb) === 'get'));
+}
+
+export function txnDispatch(tx: WriteTxn, ops: readonly TxnOp[]): TxnOutcome {
+  const results: TxnResult[] = [];
   const errors: TxnError[] = [];
   ops.forEach((op, opIndex) => {
     try {
-      results.push(...applyOp(tx, op));
+      if ('kv' in op) results.push(...applyOp(tx, op.kv).map((kv) => ({ kv })));
+      else if ('node' in op) results.push(...txnNode(tx, op.node).map((node) => ({ node })));
+      else if ('service' in op) results.push(...txnService(tx, op.service).map((service) => ({ service })));
+      else results.push(...txnCheck(tx, op.check).map((check) => ({ check })));
     } catch (err) {
       if (!(err instanceof TxnOpError)) throw err;
       errors.push({ opIndex, what: err.message });
@@ -60,8 +73,6 @@ export function kvsTxnDispatch(tx: WriteTxn, ops: readonly KVTxnOp[]): TxnOutcom
   });
   return { results, errors };
 }
-
-class TxnOpError extends Error {}
 
 function fail(message: string): never {
   throw new TxnOpError(message);
