@@ -108,4 +108,19 @@ describe('/v1/catalog', () => {
     expect(await json(h, '/v1/catalog/node-services/n1')).toEqual({ Node: null, Services: null });
     expect((await put(h, '/v1/catalog/deregister', {})).body).toBe('Must provide node');
   });
+
+  it('answers ?cached with X-Cache MISS, then HIT with the age of the data', async () => {
+    const h = harness();
+    await put(h, '/v1/catalog/register', web('n1', '10.0.0.1', 'a'));
+    const first = await h.request('/v1/catalog/service/web?cached');
+    expect([first.headers['x-cache'], first.headers['age']]).toEqual(['MISS', undefined]);
+    h.clock.advance(3_000);
+    const second = await h.request('/v1/catalog/service/web?cached');
+    expect([second.headers['x-cache'], second.headers['age']]).toEqual(['HIT', '3']);
+    await put(h, '/v1/catalog/register', web('n2', '10.0.0.2', 'b'));
+    const fresh = await h.request('/v1/catalog/service/web?cached');
+    expect([fresh.headers['x-cache'], fresh.headers['age'], (JSON.parse(fresh.body) as unknown[]).length]).toEqual(['HIT', '0', 2]);
+    expect((await h.request('/v1/catalog/service/web')).headers['x-cache']).toBeUndefined();
+    expect((await h.request('/v1/health/service/web?cached&consistent')).statusCode).toBe(400);
+  });
 });

@@ -14,6 +14,7 @@ import {
 } from './catalog-structs.js';
 import type { RequestContext } from './context.js';
 import { decodeGo, GoDecodeError, parseGoJson, type Decoded } from './go-decode.js';
+import type { ResponseCache } from './cache.js';
 import { filtered, queryFilter } from './filter.js';
 import { readOptions } from './query-options.js';
 import type { Reply } from './reply.js';
@@ -71,7 +72,7 @@ function registerRequestFrom(d: Decoded): RegisterRequest {
   };
 }
 
-export function registerCatalog(router: Router, server: Server): void {
+export function registerCatalog(router: Router, server: Server, cache: ResponseCache): void {
   const catalog = server.catalog;
   router.add('/v1/catalog/register', ['PUT'], async (ctx) => {
     const d = await decodeBody(ctx, decodeRegister);
@@ -98,14 +99,14 @@ export function registerCatalog(router: Router, server: Server): void {
     const r = await catalog.services(catalogReadOptions(ctx));
     const out: Record<string, string[]> = {};
     for (const name of [...r.value.keys()].sort()) out[name] = r.value.get(name)!;
-    return { json: out, meta: r.meta, effectiveConsistency: true };
+    return { json: out, meta: r.meta, effectiveConsistency: true, headers: cache.headers(ctx, r.meta.index) };
   });
   router.add('/v1/catalog/service/', ['GET'], async (ctx) => {
     const name = pathArg(ctx, '/v1/catalog/service/', 'Missing service name');
     const f = queryFilter(ctx, serviceNodeSchema, { withMeta: true });
     const r = await catalog.serviceNodes(name, ctx.query.all('tag'), catalogReadOptions(ctx));
     const json = filtered(() => applyFilter(r.value.map((v) => serviceNodeJson(v.node, v.service)), f), true);
-    return { json, meta: r.meta, effectiveConsistency: true };
+    return { json, meta: r.meta, effectiveConsistency: true, headers: cache.headers(ctx, r.meta.index) };
   });
   router.add('/v1/catalog/node/', ['GET'], async (ctx) => {
     const node = pathArg(ctx, '/v1/catalog/node/', 'Missing node name');

@@ -6,6 +6,7 @@ import type { CheckServiceNodeView } from '../state/index.js';
 import { catalogReadOptions, pathArg } from './catalog.js';
 import { checkJson, checkServiceNodeJson } from './catalog-structs.js';
 import type { RequestContext } from './context.js';
+import type { ResponseCache } from './cache.js';
 import { filtered, queryFilter } from './filter.js';
 import { readOptions } from './query-options.js';
 import type { Router } from './router.js';
@@ -29,7 +30,7 @@ export function parseGoBool(v: string): boolean | undefined {
 
 const allPassing = (v: CheckServiceNodeView): boolean => v.checks.every((c) => c.status === 'passing');
 
-export function registerHealth(router: Router, server: Server): void {
+export function registerHealth(router: Router, server: Server, cache: ResponseCache): void {
   const catalog = server.catalog;
   router.add('/v1/health/node/', ['GET'], async (ctx) => {
     const node = pathArg(ctx, '/v1/health/node/', 'Missing node name');
@@ -56,6 +57,6 @@ export function registerHealth(router: Router, server: Server): void {
     const r = await catalog.healthService(name, ctx.query.all('tag'), catalogReadOptions(ctx));
     const list = passing ? r.value.filter(allPassing) : r.value;
     const json = filtered(() => applyFilter(list.map((v) => checkServiceNodeJson(v.node, v.service, v.checks)), f), true);
-    return { json, meta: r.meta, effectiveConsistency: true };
+    return { json, meta: r.meta, effectiveConsistency: true, headers: cache.headers(ctx, r.meta.index) };
   });
 }
