@@ -12,6 +12,7 @@ base = f'{ref}/consuldev/usr/share/gocode/src/github.com/hashicorp/consul/agent/
 src = open(f'{base}/config.go').read() + '\n' + open(f'{base}/config_oss.go').read()
 
 structs = {}
+aliases = {}  # struct -> {alias: key}: decode.HookTranslateKeys' `alias:"..."` tags
 for m in re.finditer(r'^type (\w+) struct \{\n(.*?)^\}', src, re.S | re.M):
     name, body = m.group(1), m.group(2)
     fields = []
@@ -19,6 +20,9 @@ for m in re.finditer(r'^type (\w+) struct \{\n(.*?)^\}', src, re.S | re.M):
         fm = re.match(r'\s*(\w+)\s+([^\s`]+)\s+`[^`]*mapstructure:"([^",]*)', line)
         if fm:
             fields.append((fm.group(3), fm.group(2)))
+            am = re.search(r'alias:"([^"]*)"', line)
+            if am:
+                aliases.setdefault(name, {})[am.group(1)] = fm.group(3)
         elif re.match(r'\s*(\w+)\s*$', line):  # embedded struct
             fields.append(('', line.strip()))
     structs[name] = fields
@@ -60,6 +64,12 @@ for name in sorted(used):
         seen.add(key)
         out.append(f"    {key}: {conv(go)},")
     out.append('  },')
+out.append('};')
+out += ['', '/** Alternative key spellings Consul translates before decoding (`alias` tags), per struct. */',
+        'export const consulAliases: Record<string, Record<string, string>> = {']
+for name in sorted(aliases):
+    if name not in used: continue
+    out.append(f'  {name}: {{ ' + ', '.join(f'{a}: {k!r}' for a, k in sorted(aliases[name].items())) + ' },')
 out.append('};')
 path = os.path.join(os.path.dirname(__file__), '..', 'src', 'config', 'consul-schema.generated.ts')
 open(path, 'w').write('\n'.join(out) + '\n')

@@ -464,3 +464,8 @@ export const consulSchema: Record<string, Record<string, SchemaType>> = {
     mesh_gateway: { struct: 'MeshGatewayConfig' },
   },
 };
+
+/** Alternative key spellings Consul translates before decoding (`alias` tags), per struct. */
+export const consulAliases: Record<string, Record<string, string>> = {
+  CheckDefinition: { deregistercriticalserviceafter: 'deregister_critical_service_after', dockercontainerid: 'docker_container_id', scriptargs: 'args', serviceid: 'service_id', tlsskipverify: 'tls_skip_verify' },
+};

@@ -100,3 +100,21 @@ describe('buildRuntime', () => {
     expect(() => buildRuntime(merged, { hostname: 'h', privateIPv4s: ['10.0.0.1', '10.0.0.2'] }, false)).toThrow('Multiple private IPv4 addresses found');
   });
 });
+
+describe('check key aliases', () => {
+  it("accepts Consul's alternative spellings of check keys (ScriptArgs, ServiceID, ...)", () => {
+    const out = validateSource('f.json', {
+      check: { id: 'c', ScriptArgs: ['/bin/true'], interval: '10s', serviceid: 'web', TLSSkipVerify: true, DeregisterCriticalServiceAfter: '1m', DockerContainerID: 'x' },
+    });
+    expect(out['check']).toEqual({
+      id: 'c',
+      args: ['/bin/true'],
+      interval: '10s',
+      service_id: 'web',
+      tls_skip_verify: true,
+      deregister_critical_service_after: '1m',
+      docker_container_id: 'x',
+    });
+    expect(() => validateSource('f.json', { check: { scriptarg: ['x'] } })).toThrow('invalid config key check.scriptarg');
+  });
+});

@@ -7,7 +7,7 @@
  * - no weak typing: `"http": "8500"` is an error, as in Consul.
  * Errors name the source, the dotted key and what was expected; unknown keys are errors.
  */
-import { consulSchema } from './consul-schema.generated.js';
+import { consulAliases, consulSchema } from './consul-schema.generated.js';
 import type { SchemaType } from './schema-types.js';
 
 export class ConfigError extends Error {
@@ -53,8 +53,11 @@ function validateStruct(struct: string, raw: Raw, path: string, errors: string[]
   const lowerIndex = new Map(Object.keys(fields).map((k) => [k.toLowerCase(), k]));
   const out: Raw = {};
   for (const [key, value] of Object.entries(raw)) {
-    const name = key in fields ? key : lowerIndex.get(key.toLowerCase());
+    const alias = consulAliases[struct]?.[key.toLowerCase()];
+    const name = key in fields ? key : (lowerIndex.get(key.toLowerCase()) ?? alias);
     const dotted = path ? `${path}.${key}` : key;
+    // An alias (`ScriptArgs` for `args`) yields to the key itself when both are given.
+    if (alias !== undefined && name === alias && alias in raw) continue;
     if (name === undefined) {
       errors.push(`invalid config key ${dotted}`);
       continue;
