@@ -3,6 +3,7 @@ import { limits, MusterError } from '../lib/index.js';
 import type { KVApply, Server } from '../server/index.js';
 import type { KVEntry } from '../state/index.js';
 import { BodyTooLargeError, type RequestContext } from './context.js';
+import { jsonUint64 } from './json.js';
 import { parseUint, readOptions } from './query-options.js';
 import type { Reply } from './reply.js';
 import type { Router } from './router.js';
@@ -12,7 +13,7 @@ export function kvEntryJson(e: KVEntry): Record<string, unknown> {
   const out: Record<string, unknown> = {
     LockIndex: e.lockIndex,
     Key: e.key,
-    Flags: e.flags,
+    Flags: jsonUint64(e.flags),
     Value: e.value === null ? null : Buffer.from(e.value.buffer, e.value.byteOffset, e.value.byteLength).toString('base64'),
   };
   if (e.session !== '') out['Session'] = e.session;

@@ -18,6 +18,8 @@ export interface Route {
   handler: Handler;
   /** The metric name part Consul uses: `v1.kv._` for the subtree `/v1/kv/`, `v1.agent.self`. */
   metricKey: string;
+  /** `http.<METHOD>.<metricKey>`, built once per method. */
+  metricNames: Map<string, string>;
 }
 
 export type Match = { route: Route } | { redirect: string } | { notFound: true };
@@ -28,7 +30,7 @@ export class Router {
 
   add(pattern: string, methods: readonly string[], handler: Handler): void {
     const metricKey = pattern.slice(1).replace(/\/$/, '/_').replace(/\//g, '.');
-    const route: Route = { pattern, methods, handler, metricKey };
+    const route: Route = { pattern, methods, handler, metricKey, metricNames: new Map() };
     if (pattern.endsWith('/')) {
       this.subtrees.push(route);
       this.subtrees.sort((a, b) => b.pattern.length - a.pattern.length);

@@ -23,6 +23,8 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
   /** A logger whose lines carry `name` as the module (`agent.http`). */
   named(name: string): Logger;
+  /** Whether a line at `level` would go anywhere (to skip building costly fields). */
+  enabled(level: LogLevel): boolean;
 }
 
 export interface LogRecord {
@@ -107,25 +109,30 @@ export class LogSink {
   }
 
   logger(module = ''): Logger {
-    return makeLogger((level, mod, msg, fields) => this.emit(level, mod, msg, fields), module);
+    return makeLogger(
+      (level, mod, msg, fields) => this.emit(level, mod, msg, fields),
+      module,
+      (level) => this.listeners.size > 0 || levelEnabled(level, this.level),
+    );
   }
 }
 
 type EmitFn = (level: LogLevel, module: string, message: string, fields?: LogFields) => void;
 
-function makeLogger(emit: EmitFn, module: string): Logger {
+function makeLogger(emit: EmitFn, module: string, enabled: (level: LogLevel) => boolean = () => true): Logger {
   return {
+    enabled,
     trace: (m, f) => emit('trace', module, m, f),
     debug: (m, f) => emit('debug', module, m, f),
     info: (m, f) => emit('info', module, m, f),
     warn: (m, f) => emit('warn', module, m, f),
     error: (m, f) => emit('error', module, m, f),
-    named: (name) => makeLogger(emit, module ? `${module}.${name}` : name),
+    named: (name) => makeLogger(emit, module ? `${module}.${name}` : name, enabled),
   };
 }
 
 /** Discards everything. */
-export const nullLogger: Logger = makeLogger(() => {}, '');
+export const nullLogger: Logger = makeLogger(() => {}, '', () => false);
 
 /** Keeps records in memory, for tests that assert on what was logged. */
 export class CaptureLogger {

@@ -33,12 +33,18 @@ interface Interval {
 const intervalMs = 10_000;
 const retainMs = 60_000;
 
-const keyOf = (name: string, labels: Labels): string => `${name}\u0000${JSON.stringify(Object.entries(labels).sort())}`;
+const keyOf = (name: string, labels: Labels): string => {
+  for (const _ in labels) return `${name}\u0000${JSON.stringify(Object.entries(labels).sort())}`;
+  return name; // the common case: no labels
+};
 
 export class Metrics {
   private intervals: Interval[] = [];
   /** Prometheus needs totals since start, not per interval. */
-  private readonly totals = new Map<string, Aggregate>();
+  private readonly totalCounters = new Map<string, Aggregate>();
+  private readonly totalSamples = new Map<string, Aggregate>();
+  /** `name` → `consul.name`, so the hot path does not concatenate per call. */
+  private readonly fullNames = new Map<string, string>();
   private readonly lastGauges = new Map<string, { name: string; labels: Labels; value: number }>();
 
   constructor(
@@ -54,13 +60,24 @@ export class Metrics {
   }
 
   incrCounter(name: string, by = 1, labels: Labels = {}): void {
-    this.add(this.current().counters, `${this.prefix}.${name}`, by, labels);
-    this.add(this.totals, `${this.prefix}.${name}`, by, labels, 'counter');
+    const full = this.full(name);
+    this.add(this.current().counters, full, by, labels);
+    this.add(this.totalCounters, full, by, labels);
   }
 
   addSample(name: string, value: number, labels: Labels = {}): void {
-    this.add(this.current().samples, `${this.prefix}.${name}`, value, labels);
-    this.add(this.totals, `${this.prefix}.${name}`, value, labels, 'sample');
+    const full = this.full(name);
+    this.add(this.current().samples, full, value, labels);
+    this.add(this.totalSamples, full, value, labels);
+  }
+
+  private full(name: string): string {
+    let full = this.fullNames.get(name);
+    if (full === undefined) {
+      full = `${this.prefix}.${name}`;
+      if (this.fullNames.size < metricsSeriesMax) this.fullNames.set(name, full);
+    }
+    return full;
   }
 
   /** Records the milliseconds since `startMs` (monotonic) as a sample. */
@@ -112,13 +129,11 @@ export class Metrics {
       g.rows.push(text);
     };
     for (const g of this.lastGauges.values()) row(promName(g.name), 'gauge', `${promName(g.name)}${promLabels(g.labels)} ${g.value}`);
-    for (const [key, a] of this.totals) {
+    for (const a of this.totalCounters.values()) row(promName(a.name), 'counter', `${promName(a.name)}${promLabels(a.labels)} ${a.sum}`);
+    for (const a of this.totalSamples.values()) {
       const n = promName(a.name);
-      if (key.startsWith('counter:')) row(n, 'counter', `${n}${promLabels(a.labels)} ${a.sum}`);
-      else {
-        row(n, 'summary', `${n}_sum${promLabels(a.labels)} ${a.sum}`);
-        row(n, 'summary', `${n}_count${promLabels(a.labels)} ${a.count}`);
-      }
+      row(n, 'summary', `${n}_sum${promLabels(a.labels)} ${a.sum}`);
+      row(n, 'summary', `${n}_count${promLabels(a.labels)} ${a.count}`);
     }
     for (const name of [...groups.keys()].sort()) {
       const g = groups.get(name)!;
@@ -127,8 +142,8 @@ export class Metrics {
     return lines.join('\n') + '\n';
   }
 
-  private add(map: Map<string, Aggregate>, name: string, value: number, labels: Labels, kind?: 'counter' | 'sample'): void {
-    const key = (kind ? `${kind}:` : '') + keyOf(name, labels);
+  private add(map: Map<string, Aggregate>, name: string, value: number, labels: Labels): void {
+    const key = keyOf(name, labels);
     let a = map.get(key);
     if (!a) {
       if (map.size >= metricsSeriesMax) return;
