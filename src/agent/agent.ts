@@ -228,16 +228,17 @@ export class Agent implements AgentApi {
     throw new MusterError('ERR_RPC', `1 error occurred:\n\t* Failed to join ${address}: gossip between agents is not implemented yet\n\n`);
   }
 
-  async shutdown(): Promise<void> {
+  /** Stops everything; `quiet` after a failed start, whose one error line says it all. */
+  async shutdown(options: { quiet?: boolean } = {}): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.logger.info('Requesting shutdown');
+    if (!options.quiet) this.logger.info('Requesting shutdown');
     await this.http.close();
     this.localAgent.stop();
     this.ops.stop();
     this.server.close();
     if (this.config.pidFile) rmSync(this.config.pidFile, { force: true });
-    this.logger.info('shutdown complete');
+    if (!options.quiet) this.logger.info('shutdown complete');
   }
 
   private selfMember(): MemberInfo {

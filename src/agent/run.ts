@@ -49,7 +49,7 @@ export async function runAgentProcess(opts: AgentLoadOptions, io: ProcessIO): Pr
   try {
     await agent.start();
   } catch (err) {
-    await agent.shutdown();
+    await agent.shutdown({ quiet: true });
     if (MusterError.is(err)) {
       io.err(`==> ${err.message}\n`);
       return 1;
