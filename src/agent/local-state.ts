@@ -12,24 +12,15 @@
  * - Critical-since times are tracked for `deregister_critical_service_after`.
  */
 import type { Clock, Timer } from '../lib/index.js';
-import type { CheckDefinitionData, HealthStatus, ServiceWrite } from '../state/index.js';
+import type { CheckEntry, HealthStatus, ServiceWrite } from '../state/index.js';
 
 export interface LocalService extends ServiceWrite {
   /** ACL token registered with it (kept for when ACLs arrive). */
   token: string;
 }
 
-export interface LocalCheck {
-  checkID: string;
-  name: string;
-  status: HealthStatus;
-  notes: string;
-  output: string;
-  serviceID: string;
-  serviceName: string;
-  serviceTags: string[];
-  type: string;
-  definition: CheckDefinitionData;
+/** A check of this agent: the catalog's check without node and indexes, plus its token. */
+export interface LocalCheck extends Omit<CheckEntry, 'node' | 'createIndex' | 'modifyIndex'> {
   token: string;
 }
 

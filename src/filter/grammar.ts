@@ -6,7 +6,7 @@
 import type { Expression, MatchExpression, MatchOp } from './ast.js';
 import { MatchOp as Op } from './ast.js';
 import { goQuote } from '../lib/go-quote.js';
-import { goUnquote } from './go-strconv.js';
+import { goUnquote } from '../lib/index.js';
 import type { ActionContext, ActionResult, PegExpr, PegRule } from './peg.js';
 
 const lit = (val: string): PegExpr => ({ t: 'lit', cps: [...val].map((c) => c.codePointAt(0)!), want: goQuote(val) });

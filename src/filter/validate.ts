@@ -7,7 +7,7 @@ import { goQuote } from '../lib/go-quote.js';
 import { MatchOp, selectorString, type Expression, type MatchExpression } from './ast.js';
 import { FilterError } from './errors.js';
 import { compileGoRegexp, type GoRegexp } from './go-regexp.js';
-import { goParseBool, goParseFloat, goParseInt, goParseUint, type Parsed } from './go-strconv.js';
+import { goParseBool, goParseFloat, goParseInt, goParseUint, type Parsed } from '../lib/index.js';
 import { rootFields, type FieldConfig, type FieldSchema, type PrimitiveKind, type RootSchema } from './schema.js';
 
 /** A literal after go-bexpr's coercion (its MatchValue.Converted). */

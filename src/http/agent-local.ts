@@ -15,7 +15,7 @@ import { parseGoBool } from './health.js';
 import { sortedRecord } from './json.js';
 import type { Reply } from './reply.js';
 import type { Router } from './router.js';
-import type { CheckEntry, HealthStatus, ServiceEntry } from '../state/index.js';
+import { emptyCheckDefinition, type CheckEntry, type HealthStatus, type ServiceEntry } from '../state/index.js';
 
 /** A local service as the agent shows it (no indexes, no node). */
 export type AgentServiceView = Omit<ServiceEntry, 'createIndex' | 'modifyIndex' | 'node'>;
@@ -93,21 +93,8 @@ function serviceHealth(agent: LocalAgentApi, s: AgentServiceView): { code: numbe
   // The service's checks and the node's own (a failing node check fails every service).
   const checks = agent.checks().filter((c) => c.serviceID === s.id || c.serviceID === '');
   const status = aggregated(checks);
-  const shown = checks.map((c) => ({
-    Node: c.node,
-    CheckID: c.checkID,
-    Name: c.name,
-    Status: c.status,
-    Notes: c.notes,
-    Output: c.output,
-    ServiceID: c.serviceID,
-    ServiceName: c.serviceName,
-    ServiceTags: c.serviceTags,
-    Type: '',
-    Definition: {},
-    CreateIndex: 0,
-    ModifyIndex: 0,
-  }));
+  // api.HealthCheck as agentHealthService builds it: no Type, no Definition, no indexes.
+  const shown = checks.map((c) => agentCheckJson({ ...c, type: '', definition: emptyCheckDefinition() }));
   return { code: codeOf(status), status, json: { AggregatedStatus: status, Service: agentServiceJson(s), Checks: shown } };
 }
 

@@ -123,4 +123,17 @@ describe('/v1/catalog', () => {
     expect((await h.request('/v1/catalog/service/web')).headers['x-cache']).toBeUndefined();
     expect((await h.request('/v1/health/service/web?cached&consistent')).statusCode).toBe(400);
   });
+
+  it('shows a catalog check definition as Consul 1.8.7 does (durations as strings, TTL in ns, empty fields left out)', async () => {
+    const h = harness();
+    const Definition = { HTTP: 'http://x', Interval: '10s', Timeout: '1m30s', TTL: '5s', DeregisterCriticalServiceAfter: '90m', Header: { a: ['b'] }, OutputMaxSize: 100, TLSSkipVerify: true, ScriptArgs: ['a'], Method: '', GRPCUseTLS: true, AliasNode: 'z' };
+    await put(h, '/v1/catalog/register', { Node: 'n1', Address: '10.0.0.1', Check: { CheckID: 'c', Name: 'c', Definition } });
+    const [c] = (await json(h, '/v1/health/node/n1')) as Array<{ Definition: unknown; Type: string }>;
+    expect(JSON.stringify(c!.Definition)).toBe(
+      JSON.stringify({
+        Interval: '10s', OutputMaxSize: 100, Timeout: '1m30s', DeregisterCriticalServiceAfter: '1h30m0s', HTTP: 'http://x',
+        TLSSkipVerify: true, Header: { a: ['b'] }, ScriptArgs: ['a'], GRPCUseTLS: true, AliasNode: 'z', TTL: 5000000000,
+      }),
+    );
+  });
 });

@@ -1,6 +1,6 @@
 /** /v1/health/*: Consul's agent/health_endpoint.go. */
 import { applyFilter, checkServiceNodeSchema, healthCheckSchema } from '../filter/index.js';
-import { MusterError } from '../lib/index.js';
+import { goParseBool, MusterError } from '../lib/index.js';
 import type { Server } from '../server/index.js';
 import type { CheckServiceNodeView } from '../state/index.js';
 import { catalogReadOptions, pathArg } from './catalog.js';
@@ -21,11 +21,10 @@ function passingOnly(ctx: RequestContext): boolean {
   return b;
 }
 
-/** Go's strconv.ParseBool. */
+/** Go's strconv.ParseBool, or undefined. */
 export function parseGoBool(v: string): boolean | undefined {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
-  return undefined;
+  const r = goParseBool(v);
+  return r.ok ? r.value : undefined;
 }
 
 const allPassing = (v: CheckServiceNodeView): boolean => v.checks.every((c) => c.status === 'passing');

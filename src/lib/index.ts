@@ -10,3 +10,4 @@ export * from './codec.js';
 export * from './iso-time.js';
 export * from './metrics.js';
 export * from './json-big.js';
+export * from './go-strconv.js';

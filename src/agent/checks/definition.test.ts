@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { checkFromConfig, CheckConfigError } from './config.js';
-import { decodeCheckDefinition } from './decode.js';
 import {
   checkKind,
   checkTypeName,
@@ -13,7 +12,6 @@ import {
   serviceCheckIdentity,
   validateCheckType,
 } from './definition.js';
-import { healthCheckDefinitionJson } from './definition-json.js';
 import { parseGoDuration } from '../../lib/index.js';
 import { emptyCheckDefinition, type CheckDefinition } from './types.js';
 
@@ -130,21 +128,5 @@ describe('config files (Builder.checkVal)', () => {
       new CheckConfigError('check[].interval: invalid duration: "abc": time: invalid duration "abc"'),
     );
     expect(() => checkFromConfig({ id: 'cid', interval: 'x', ttl: 'abc' })).toThrow('check[cid].ttl: invalid duration: "abc": time: invalid duration "abc"');
-  });
-});
-
-describe('the Definition JSON (structs.HealthCheckDefinition)', () => {
-  it('matches what Consul 1.8.7 returned for a catalog-registered check', () => {
-    const d = decodeCheckDefinition({
-      HTTP: 'http://x', Interval: '10s', Timeout: '1m30s', TTL: '5s', DeregisterCriticalServiceAfter: '90m',
-      Header: { a: ['b'] }, OutputMaxSize: 100, TLSSkipVerify: true, ScriptArgs: ['a'], Method: '', GRPCUseTLS: true, AliasNode: 'z',
-    });
-    expect(JSON.stringify(healthCheckDefinitionJson(d))).toBe(
-      JSON.stringify({
-        Interval: '10s', OutputMaxSize: 100, Timeout: '1m30s', DeregisterCriticalServiceAfter: '1h30m0s', HTTP: 'http://x',
-        TLSSkipVerify: true, Header: { a: ['b'] }, ScriptArgs: ['a'], GRPCUseTLS: true, AliasNode: 'z', TTL: 5000000000,
-      }),
-    );
-    expect(healthCheckDefinitionJson(emptyCheckDefinition())).toEqual({});
   });
 });

@@ -1,6 +1,5 @@
 export * from './types.js';
 export * from './definition.js';
-export * from './definition-json.js';
 export * from './decode.js';
 export * from './config.js';
 export * from './status-handler.js';

@@ -1,6 +1,6 @@
 /**
  * Shared shapes of the check runners. camelCase inside; PascalCase only where Consul's JSON is
- * produced (definition-json.ts).
+ * produced (http/catalog-structs.ts).
  */
 import type { Clock, Logger, Rng } from '../../lib/index.js';
 

@@ -3,7 +3,7 @@
  * string literals, and ParseInt/ParseUint/ParseBool/ParseFloat with base 0 for coercing values.
  * Errors carry Go's exact texts, e.g. `strconv.ParseInt: parsing "x": invalid syntax`.
  */
-import { goQuote } from '../lib/go-quote.js';
+import { goQuote } from './go-quote.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { goParseBool, goParseFloat, goParseInt, goParseUint, goUnquote, type Parsed } from './go-strconv.js';
 
 /** testdata/go-strconv.json: [input, Go's value printed with fmt.Sprint, Go's error or ""]. */
-const golden = JSON.parse(readFileSync(new URL('./testdata/go-strconv.json', import.meta.url), 'utf8')) as Record<string, [string, string, string][]>;
+const golden = JSON.parse(readFileSync(new URL('../filter/testdata/go-strconv.json', import.meta.url), 'utf8')) as Record<string, [string, string, string][]>;
 
 function goPrint(r: Parsed<unknown>): [string, string] {
   if (!r.ok) return ['', r.error];
