@@ -1,8 +1,11 @@
 /**
  * The HTTP client of checks.CheckHTTP, as Go 1.15's http.Client behaves for Consul 1.8.7:
  * - one Client.Timeout (10s unless given) for the whole exchange, redirects and body included;
- * - redirects followed like Go's default policy: at most 10 (then `stopped after 10 redirects`),
- *   to any host; 301/302/303 turn the method into GET without a body, 307/308 keep both;
+ * - redirects followed like Go's default policy: at most 10 (then `stopped after 10 redirects`);
+ *   301/302/303 turn the method into GET without a body, 307/308 keep both;
+ * - but never to another host (Consul 1.8.7 followed them; a health check must not be
+ *   steered elsewhere by the checked service): the redirect itself is then the answer, as Go's
+ *   http.ErrUseLastResponse gives it, so the check sees `302 Found` and goes critical;
  *   headers copied, except Authorization, Www-Authenticate, Cookie and Cookie2 when the host
  *   changes; `Referer` set; a custom Host kept only for a relative Location;
  * - `Accept-Encoding: gzip` added (and the body decompressed) unless the check set it;
@@ -90,15 +93,20 @@ async function follow(r: GoHttpRequest, ex: Exchange, method: string, op: string
     const res = sent.res;
     const behavior = redirectBehavior(cur.method, res);
     if (!behavior.follow) return await readBody(r, ex, res, sent.gzip);
-    res.resume();
     const location = res.headers.location ?? '';
-    if (location === '') return { ok: false, error: urlErrorText(op, urlText, `${res.statusCode} response missing Location header`) };
+    if (location === '') {
+      res.resume();
+      return { ok: false, error: urlErrorText(op, urlText, `${res.statusCode} response missing Location header`) };
+    }
     let next: URL;
     try {
       next = new URL(location, url);
     } catch {
+      res.resume();
       return { ok: false, error: urlErrorText(op, urlText, `failed to parse Location header ${goQuote(location)}`) };
     }
+    if (next.host !== url.host || next.protocol !== url.protocol) return await readBody(r, ex, res, sent.gzip);
+    res.resume();
     const copied = redirectHeaders({ initial, initialUrl: r.url, prevUrl: url, prevUrlText: urlText, nextUrl: next, location });
     if (requests >= redirectsMax) return { ok: false, error: urlErrorText(op, location, `stopped after ${redirectsMax} redirects`) };
     cur = { method: behavior.method, body: behavior.keepBody ? cur.body : '', headers: copied.headers, host: copied.host };
