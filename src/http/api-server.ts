@@ -11,7 +11,7 @@ import { registerAgent, type AgentApi } from './agent.js';
 import { registerLocalAgent, type LocalAgentApi } from './agent-local.js';
 import { registerAgentOps, type AgentOpsApi } from './agent-ops.js';
 import { registerCatalog } from './catalog.js';
-import { ResponseCache } from './cache.js';
+import { RenderCache, ResponseCache } from './cache.js';
 import { RequestContext } from './context.js';
 import { ReplyError } from './filter.js';
 import { goJson } from './json.js';
@@ -58,6 +58,7 @@ const statusOf: Record<ErrorCode, number> = {
 
 export class HttpApi {
   readonly router = new Router();
+  private readonly rendered = new RenderCache();
   private readonly servers: NodeHttpServer[] = [];
 
   constructor(private readonly deps: HttpApiDeps) {
@@ -183,6 +184,9 @@ export class HttpApi {
     let body: string | Uint8Array = '';
     if (reply.raw !== undefined) {
       body = reply.raw;
+    } else if (reply.sharedJson !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = this.rendered.get(reply.sharedJson, reply.meta?.index ?? 0, pretty);
     } else if (reply.json !== undefined) {
       headers['Content-Type'] = 'application/json';
       body = goJson(reply.json, pretty);

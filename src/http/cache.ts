@@ -7,6 +7,9 @@
  * `Cache-Control: max-age=N` turns an older entry into a MISS (a refetch). Entries are bounded.
  */
 import { MusterError, type Clock } from '../lib/index.js';
+import { filtered } from './filter.js';
+import { goJson } from './json.js';
+import type { Reply } from './reply.js';
 import type { RequestContext } from './context.js';
 
 /** Entries kept before the least recently used is dropped. */
@@ -43,7 +46,11 @@ export class ResponseCache {
 }
 
 function cacheKey(ctx: RequestContext): string {
-  const skip = new Set(['cached', 'index', 'wait', 'pretty']);
+  return cacheKeyOf(ctx, ['cached', 'index', 'wait', 'pretty']);
+}
+
+function cacheKeyOf(ctx: RequestContext, skipped: string[]): string {
+  const skip = new Set(skipped);
   const parts = ctx.query
     .encode()
     .split('&')
@@ -55,4 +62,46 @@ function maxAge(ctx: RequestContext): number | undefined {
   const cc = ctx.header('cache-control');
   const m = cc ? /max-age=(\d+)/.exec(cc) : null;
   return m ? Number(m[1]) : undefined;
+}
+
+/** Bodies kept for sharing; small, because they matter only while a wave of queries answers. */
+const renderedEntriesMax = 64;
+const renderedBytesMax = 64 * 1024 * 1024;
+
+/** Rendered JSON bodies by (request key, index, pretty): see Reply.sharedJson. */
+export class RenderCache {
+  private readonly entries = new Map<string, Buffer>();
+  private bytes = 0;
+
+  get(shared: { key: string; build: () => unknown }, index: number, pretty: boolean): Buffer {
+    const key = `${index}\u0000${pretty ? 1 : 0}\u0000${shared.key}`;
+    const hit = this.entries.get(key);
+    if (hit) return hit;
+    const body = Buffer.from(goJson(shared.build(), pretty));
+    if (body.length <= renderedBytesMax / 4) {
+      this.entries.set(key, body);
+      this.bytes += body.length;
+      while (this.entries.size > renderedEntriesMax || this.bytes > renderedBytesMax) {
+        const [oldest, buf] = this.entries.entries().next().value as [string, Buffer];
+        this.entries.delete(oldest);
+        this.bytes -= buf.length;
+      }
+    }
+    return body;
+  }
+}
+
+/** The request's identity for sharing a rendering: path and parameters, without index and wait. */
+export function requestKey(ctx: RequestContext): string {
+  return cacheKeyOf(ctx, ['index', 'wait']);
+}
+
+/**
+ * The body of a read: shared between identical requests answered at the same index (the wave
+ * of blocking queries one change wakes), unless a filter is involved, whose evaluation errors
+ * must surface as replies.
+ */
+export function jsonBody(ctx: RequestContext, build: () => unknown): Pick<Reply, 'json' | 'sharedJson'> {
+  if (ctx.query.get('filter') !== '') return { json: filtered(build, true) };
+  return { sharedJson: { key: requestKey(ctx), build } };
 }

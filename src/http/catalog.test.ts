@@ -136,4 +136,14 @@ describe('/v1/catalog', () => {
       }),
     );
   });
+
+  it('many blocking queries woken by one change all get the new result; different parameters never share a body', async () => {
+    const h = harness();
+    await put(h, '/v1/catalog/register', web('n1', '10.0.0.1', 'a', { tags: ['v1'] }));
+    const index = (await h.request('/v1/health/service/web')).headers['x-consul-index'];
+    const waiters = Array.from({ length: 20 }, (_, i) => h.request(`/v1/health/service/web?index=${index}&wait=1m${i % 2 ? '&tag=v2' : ''}`));
+    await put(h, '/v1/catalog/register', web('n2', '10.0.0.2', 'b', { tags: ['v2'] }));
+    const bodies = (await Promise.all(waiters)).map((r) => (JSON.parse(r.body) as Array<{ Service: { ID: string } }>).map((e) => e.Service.ID));
+    bodies.forEach((ids, i) => expect(ids).toEqual(i % 2 ? ['b'] : ['a', 'b']));
+  });
 });

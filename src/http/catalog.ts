@@ -14,7 +14,7 @@ import {
 } from './catalog-structs.js';
 import type { RequestContext } from './context.js';
 import { decodeGo, GoDecodeError, parseGoJson, type Decoded } from './go-decode.js';
-import type { ResponseCache } from './cache.js';
+import { jsonBody, type ResponseCache } from './cache.js';
 import { filtered, queryFilter } from './filter.js';
 import { readOptions } from './query-options.js';
 import type { Reply } from './reply.js';
@@ -93,7 +93,7 @@ export function registerCatalog(router: Router, server: Server, cache: ResponseC
   router.add('/v1/catalog/nodes', ['GET'], async (ctx) => {
     const f = queryFilter(ctx, nodeSchema, { withMeta: true });
     const r = await catalog.nodes(catalogReadOptions(ctx));
-    return { json: filtered(() => applyFilter(r.value.map(nodeJson), f), true), meta: r.meta, effectiveConsistency: true };
+    return { ...jsonBody(ctx, () => applyFilter(r.value.map(nodeJson), f)), meta: r.meta, effectiveConsistency: true };
   });
   router.add('/v1/catalog/services', ['GET'], async (ctx) => {
     const r = await catalog.services(catalogReadOptions(ctx));
@@ -105,8 +105,8 @@ export function registerCatalog(router: Router, server: Server, cache: ResponseC
     const name = pathArg(ctx, '/v1/catalog/service/', 'Missing service name');
     const f = queryFilter(ctx, serviceNodeSchema, { withMeta: true });
     const r = await catalog.serviceNodes(name, ctx.query.all('tag'), catalogReadOptions(ctx));
-    const json = filtered(() => applyFilter(r.value.map((v) => serviceNodeJson(v.node, v.service)), f), true);
-    return { json, meta: r.meta, effectiveConsistency: true, headers: cache.headers(ctx, r.meta.index) };
+    const build = (): unknown => applyFilter(r.value.map((v) => serviceNodeJson(v.node, v.service)), f);
+    return { ...jsonBody(ctx, build), meta: r.meta, effectiveConsistency: true, headers: cache.headers(ctx, r.meta.index) };
   });
   router.add('/v1/catalog/node/', ['GET'], async (ctx) => {
     const node = pathArg(ctx, '/v1/catalog/node/', 'Missing node name');

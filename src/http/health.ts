@@ -6,7 +6,7 @@ import type { CheckServiceNodeView } from '../state/index.js';
 import { catalogReadOptions, pathArg } from './catalog.js';
 import { checkJson, checkServiceNodeJson } from './catalog-structs.js';
 import type { RequestContext } from './context.js';
-import type { ResponseCache } from './cache.js';
+import { jsonBody, type ResponseCache } from './cache.js';
 import { filtered, queryFilter } from './filter.js';
 import { readOptions } from './query-options.js';
 import type { Router } from './router.js';
@@ -54,8 +54,10 @@ export function registerHealth(router: Router, server: Server, cache: ResponseCa
     const passing = passingOnly(ctx);
     const f = queryFilter(ctx, checkServiceNodeSchema, { withMeta: true });
     const r = await catalog.healthService(name, ctx.query.all('tag'), catalogReadOptions(ctx));
-    const list = passing ? r.value.filter(allPassing) : r.value;
-    const json = filtered(() => applyFilter(list.map((v) => checkServiceNodeJson(v.node, v.service, v.checks)), f), true);
-    return { json, meta: r.meta, effectiveConsistency: true, headers: cache.headers(ctx, r.meta.index) };
+    const build = (): unknown => {
+      const list = passing ? r.value.filter(allPassing) : r.value;
+      return applyFilter(list.map((v) => checkServiceNodeJson(v.node, v.service, v.checks)), f);
+    };
+    return { ...jsonBody(ctx, build), meta: r.meta, effectiveConsistency: true, headers: cache.headers(ctx, r.meta.index) };
   });
 }

@@ -6,6 +6,13 @@ export interface Reply {
   status?: number;
   /** A JSON body (goJson, pretty with ?pretty or in dev mode). */
   json?: unknown;
+  /**
+   * A JSON body built only if no identical request was answered at the same index: `key`
+   * names the request (path and every parameter but index and wait), and since a query's
+   * index moves whenever its result does, (key, index) fixes the body. Thousands of blocking
+   * queries woken by one change then share one rendering and one Buffer.
+   */
+  sharedJson?: { key: string; build: () => unknown };
   /** A plain-text body. */
   text?: string;
   /** Raw bytes, written as they are (KV ?raw). */
