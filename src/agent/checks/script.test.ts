@@ -119,7 +119,8 @@ describe('script checks', () => {
   it('drops the result of a run that finishes after stop', async () => {
     const marker = join(dir, 'stopped.started');
     const release = join(dir, 'stopped.release');
-    const path = script('stopped.sh', `touch ${marker}; while [ ! -e ${release} ]; do sleep 0.05; done; echo late`);
+    // The loop also ends if the temp dir goes away, so an interrupted run never leaves it behind.
+    const path = script('stopped.sh', `touch ${marker}; while [ ! -e ${release} ] && [ -d ${dir} ]; do sleep 0.05; done; echo late`);
     const updates: string[] = [];
     const update = (_id: string, _s: CheckStatus, o: string): void => void updates.push(o);
     const deps = { clock: new ManualClock(), rng: { next: () => 0, int: () => 0 }, logger: nullLogger, update };
