@@ -63,16 +63,18 @@ export function catalogServices(store: Store, ws?: WatchSet, meta?: MetaFilter):
   return { index, services };
 }
 
-export function serviceInstances(store: Store, name: string, ws?: WatchSet): ServiceNodeView[] {
+export function serviceInstances(store: Store, name: string, ws?: WatchSet): readonly ServiceNodeView[] {
   store.watchTables(ws, serviceIndexName(name));
-  const out: ServiceNodeView[] = [];
-  const state = store.state;
-  state.servicesByName.forEachPrefix(`${name.toLowerCase()}\u0000`, (_k, primary) => {
-    const service = state.services.get(primary);
-    const node = service && state.nodes.get(nodeKey(service.node));
-    if (service && node) out.push({ node, service });
+  return store.memo(`instances\u0000${name.toLowerCase()}`, () => {
+    const out: ServiceNodeView[] = [];
+    const state = store.state;
+    state.servicesByName.forEachPrefix(`${name.toLowerCase()}\u0000`, (_k, primary) => {
+      const service = state.services.get(primary);
+      const node = service && state.nodes.get(nodeKey(service.node));
+      if (service && node) out.push({ node, service });
+    });
+    return out;
   });
-  return out;
 }
 
 /** Consul's maxIndexForService. */
@@ -86,26 +88,50 @@ export function serviceIndex(store: Store, name: string, exists: boolean, withCh
   return withChecks ? store.maxIndex('nodes', 'services', 'checks') : store.maxIndex('nodes', 'services');
 }
 
-export function catalogServiceNodes(store: Store, name: string, ws?: WatchSet): { index: number; instances: ServiceNodeView[] } {
+export function catalogServiceNodes(store: Store, name: string, ws?: WatchSet): { index: number; instances: readonly ServiceNodeView[] } {
   const instances = serviceInstances(store, name, ws);
   return { index: serviceIndex(store, name, instances.length > 0, false), instances };
 }
 
-export function checkServiceNodes(store: Store, name: string, ws?: WatchSet): { index: number; instances: CheckServiceNodeView[] } {
-  const instances = serviceInstances(store, name, ws).map((v) => ({ ...v, checks: checksOfInstance(store, v.service) }));
+export function checkServiceNodes(store: Store, name: string, ws?: WatchSet): { index: number; instances: readonly CheckServiceNodeView[] } {
+  const views = serviceInstances(store, name, ws);
+  const instances = store.memo(`health\u0000${name.toLowerCase()}`, () => {
+    const byNode = new Map<string, NodeChecks>();
+    return views.map((v) => ({ ...v, checks: checksOfInstance(store, v.service, byNode) }));
+  });
   return { index: serviceIndex(store, name, instances.length > 0, true), instances };
 }
 
-/** The node's own checks, then the instance's, in check-ID order within each (Consul). */
-function checksOfInstance(store: Store, svc: ServiceEntry): CheckEntry[] {
-  const nodeLevel: CheckEntry[] = [];
-  const own: CheckEntry[] = [];
-  const id = svc.id.toLowerCase();
-  store.state.checks.forEachPrefix(`${nodeKey(svc.node)}\u0000`, (_k, c) => {
-    if (c.serviceID === '') nodeLevel.push(c);
-    else if (c.serviceID.toLowerCase() === id) own.push(c);
-  });
-  return nodeLevel.concat(own);
+/** A node's checks: its own (node-level) ones, and its instances' by lower-cased service ID. */
+interface NodeChecks {
+  node: CheckEntry[];
+  byService: Map<string, CheckEntry[]>;
+}
+
+/**
+ * The node's own checks, then the instance's, in check-ID order within each (Consul). `byNode`
+ * caches each node's checks, grouped, for the rest of one read: a node's checks are scanned once
+ * however many of its instances the read lists.
+ */
+function checksOfInstance(store: Store, svc: ServiceEntry, byNode: Map<string, NodeChecks>): CheckEntry[] {
+  const key = nodeKey(svc.node);
+  let group = byNode.get(key);
+  if (!group) {
+    const g: NodeChecks = { node: [], byService: new Map() };
+    store.state.checks.forEachPrefix(`${key}\u0000`, (_k, c) => {
+      if (c.serviceID === '') {
+        g.node.push(c);
+        return;
+      }
+      const id = c.serviceID.toLowerCase();
+      const list = g.byService.get(id);
+      if (list) list.push(c);
+      else g.byService.set(id, [c]);
+    });
+    byNode.set(key, (group = g));
+  }
+  const own = group.byService.get(svc.id.toLowerCase());
+  return own ? group.node.concat(own) : group.node.slice();
 }
 
 /** A node and its services, by name (case-insensitive) or by a unique prefix of its ID. */

@@ -97,6 +97,31 @@ describe('catalog registration', () => {
     expect(inst.map((i) => i.checks.map((c) => c.checkID))).toEqual([['serfHealth']]);
   });
 
+  it('identical health reads of one state version share a result; every read still registers its watch; any write gives a fresh result', () => {
+    const { store, service, check, register } = setup();
+    register('n1', service('web-1', 'web'), [check('n1', 'serfHealth', 'passing'), check('n1', 'c1', 'passing', 'web-1')]);
+    register('n1', service('web-2', 'web'), [check('n1', 'c2', 'passing', 'web-2')]);
+    register('n2', service('web-3', 'web'), [check('n2', 'c3', 'warning', 'web-3')]);
+    const a = checkServiceNodes(store, 'web');
+    const ws = new WatchSet();
+    const b = checkServiceNodes(store, 'WEB', ws);
+    expect(b.instances).toBe(a.instances);
+    expect(ws.size).toBeGreaterThan(0);
+    expect(a.instances.map((i) => [i.service.id, i.checks.map((c) => c.checkID)])).toEqual([
+      ['web-1', ['serfHealth', 'c1']],
+      ['web-2', ['serfHealth', 'c2']],
+      ['web-3', ['c3']],
+    ]);
+    let woke = 0;
+    ws.watch(() => woke++);
+    register('n1', service('web-2', 'web'), [check('n1', 'c2', 'critical', 'web-2')]);
+    expect(woke).toBe(1);
+    const c = checkServiceNodes(store, 'web');
+    expect(c.instances).not.toBe(a.instances);
+    expect(c.instances[1]!.checks.map((x) => x.status)).toEqual(['passing', 'critical']);
+    expect(a.instances[1]!.checks.map((x) => x.status)).toEqual(['passing', 'passing']);
+  });
+
   it('the index of a service never goes backwards when its last instance is deregistered', () => {
     const { store, log, service, register } = setup();
     register('n1', service('web'));

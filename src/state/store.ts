@@ -107,6 +107,9 @@ export class WriteTxn {
   }
 }
 
+/** Distinct memoized reads kept per state version (a crowd of different queries just recomputes). */
+const memoEntriesMax = 256;
+
 export class Store {
   /** Consul's lock-delay table: local to each server, not replicated (state/delay.go). */
   readonly lockDelay: LockDelay;
@@ -115,6 +118,9 @@ export class Store {
   private readonly prefixWatches = new Map<string, WatchChannel>();
   private abandonCh = new WatchChannel();
   private lastIndex = 0;
+  /** Results computed from `memoState` (see memo); dropped as soon as the state moves on. */
+  private memoState: StoreState | undefined;
+  private readonly memos = new Map<string, unknown>();
 
   /** `clock` times lock delays only; a store without one never delays a lock. */
   constructor(clock?: Clock) {
@@ -136,6 +142,25 @@ export class Store {
     let max = 0;
     for (const t of tables) max = Math.max(max, this.current.indexes.get(t) ?? 0);
     return max;
+  }
+
+  /**
+   * The result of `compute` over the current state, computed once per state version and key:
+   * the wave of identical reads one change wakes (or a crowd polling one service) shares one
+   * result. `key` must name everything the result depends on besides the state; the result is
+   * shared, so callers treat it as read-only. Watches are not part of it: a read registers its
+   * channels itself on every call.
+   */
+  memo<T>(key: string, compute: () => T): T {
+    if (this.memoState !== this.current) {
+      this.memos.clear();
+      this.memoState = this.current;
+    }
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const value = compute();
+    if (this.memos.size >= memoEntriesMax) this.memos.clear();
+    this.memos.set(key, value);
+    return value;
   }
 
   /** Watches the given tables as a whole. */
