@@ -96,17 +96,45 @@ export class RequestContext {
   }
 
   /** The whole body, or an ERR_TOO_LARGE error once it passes `bytesMax`. */
-  async body(bytesMax: number): Promise<Buffer> {
+  body(bytesMax: number): Promise<Buffer> {
     const declared = Number(this.req.headers['content-length'] ?? -1);
-    if (declared > bytesMax) throw tooLargeBody(declared, bytesMax);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for await (const chunk of this.req as AsyncIterable<Buffer>) {
-      total += chunk.length;
-      if (total > bytesMax) throw tooLargeBody(total, bytesMax);
-      chunks.push(chunk);
-    }
-    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+    if (declared > bytesMax) return Promise.reject(tooLargeBody(declared, bytesMax));
+    const req = this.req;
+    return new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let total = 0;
+      const onData = (chunk: Buffer): void => {
+        total += chunk.length;
+        if (total > bytesMax) {
+          done();
+          reject(tooLargeBody(total, bytesMax));
+        } else {
+          chunks.push(chunk);
+        }
+      };
+      const onEnd = (): void => {
+        done();
+        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+      };
+      const onError = (err: Error): void => {
+        done();
+        reject(err);
+      };
+      const onClose = (): void => {
+        done();
+        reject(new Error('request closed before its body was read'));
+      };
+      const done = (): void => {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        req.off('error', onError);
+        req.off('close', onClose);
+      };
+      req.on('data', onData);
+      req.on('end', onEnd);
+      req.on('error', onError);
+      req.on('close', onClose);
+    });
   }
 }
 

@@ -6,7 +6,7 @@
  * lock file with this npm, which breaks `npm ci` on a fresh machine. @msgpack/msgpack is pure
  * TypeScript with no dependencies. Revisit when Raft makes encoding a measured hot path.)
  */
-import { decode as mpDecode, encode as mpEncode, ExtensionCodec } from '@msgpack/msgpack';
+import { Decoder, Encoder, ExtensionCodec } from '@msgpack/msgpack';
 
 /**
  * BigInts (uint64 values such as KV flags, which exceed 2^53) travel as an extension holding
@@ -23,10 +23,20 @@ extensionCodec.register({
   decode: (data: Uint8Array) => BigInt(utf8Decoder.decode(data)),
 });
 
+/*
+ * One encoder and one decoder for the process (both are re-entrant: a nested call clones).
+ * `encode` returns an exact-size copy: the library's one-shot encode() returns a view into a
+ * fresh 2 KiB buffer, and since decoded byte arrays (KV values) are views into the encoded
+ * entry, every stored value would have pinned those 2 KiB.
+ */
+const encoder = new Encoder({ ignoreUndefined: true, extensionCodec });
+const decoder = new Decoder({ extensionCodec });
+
 export function encode(value: unknown): Uint8Array {
-  return mpEncode(value, { ignoreUndefined: true, extensionCodec });
+  return encoder.encode(value);
 }
 
+/** Byte arrays in the result are views into `bytes` (they keep it alive). */
 export function decode<T = unknown>(bytes: Uint8Array): T {
-  return mpDecode(bytes, { extensionCodec }) as T;
+  return decoder.decode(bytes) as T;
 }
