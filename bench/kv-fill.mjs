@@ -4,6 +4,7 @@
 //   node bench/kv-fill.mjs http://127.0.0.30:30500 [count=100000] [concurrency=64] [deadline_s=600] [prefix=bench/fill/]
 // Exit status: 0 if every PUT answered 200 and the listing has COUNT keys, 1 otherwise.
 import http from 'node:http';
+import { errorText, request as httpRequest } from './lib.mjs';
 
 const [base, countArg = '100000', concArg = '64', deadlineArg = '600', prefix = 'bench/fill/'] = process.argv.slice(2);
 if (!base) {
@@ -16,25 +17,7 @@ const deadlineMs = Number(deadlineArg) * 1000;
 const requestTimeoutMs = 10_000;
 const value = Buffer.alloc(100, 'v');
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-const url = new URL(base);
-
-function request(method, path, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: url.hostname, port: url.port, method, path, agent, timeout: requestTimeoutMs,
-        headers: body ? { 'content-type': 'application/octet-stream', 'content-length': body.length } : {} },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`timeout after ${requestTimeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const request = (method, path, body) => httpRequest(agent, base, method, path, body, requestTimeoutMs);
 
 const keyOf = (i) => `${prefix}${String(i).padStart(6, '0')}`;
 const start = performance.now();
@@ -55,7 +38,7 @@ async function worker() {
       else { failed++; firstError ||= `HTTP ${res.status}: ${res.body.slice(0, 200)}`; }
     } catch (err) {
       failed++;
-      firstError ||= String(err && err.message ? err.message : err);
+      firstError ||= errorText(err);
     }
   }
 }
@@ -69,7 +52,7 @@ try {
   if (res.status === 200) listed = JSON.parse(res.body).length;
   else firstError ||= `listing: HTTP ${res.status}`;
 } catch (err) {
-  firstError ||= `listing: ${err && err.message ? err.message : err}`;
+  firstError ||= `listing: ${errorText(err)}`;
 }
 agent.destroy();
 

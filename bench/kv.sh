@@ -30,8 +30,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 cd "$root"
 
-log() { printf '[kv.sh] %s\n' "$*" >&2; }
-die() { printf 'bench/kv.sh: %s\n' "$*" >&2; exit 1; }
+bench_name=kv.sh
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 secs=${BENCH_SECONDS:-10}
 warmup=${BENCH_WARMUP:-2}
@@ -47,93 +48,25 @@ write=${BENCH_WRITE:-auto}
 out=${BENCH_OUT:-$root/BENCHMARKS.md}
 keep=${BENCH_KEEP:-0}
 
-for v in secs:BENCH_SECONDS warmup:BENCH_WARMUP runs:BENCH_RUNS put_keys:BENCH_PUT_KEYS fill_keys:BENCH_FILL_KEYS \
-  fill_conc:BENCH_FILL_CONCURRENCY fill_deadline:BENCH_FILL_DEADLINE settle:BENCH_SETTLE; do
-  var=${v%%:*}
-  [[ ${!var} =~ ^[0-9]+$ ]] || die "${v#*:} must be a whole number, got '${!var}'"
-done
+require_uints secs:BENCH_SECONDS warmup:BENCH_WARMUP runs:BENCH_RUNS put_keys:BENCH_PUT_KEYS fill_keys:BENCH_FILL_KEYS \
+  fill_conc:BENCH_FILL_CONCURRENCY fill_deadline:BENCH_FILL_DEADLINE settle:BENCH_SETTLE
 ((secs >= 1 && runs >= 1 && put_keys >= 1 && fill_keys >= 1 && fill_conc >= 1 && fill_deadline >= 1)) ||
   die "BENCH_SECONDS, BENCH_RUNS, BENCH_PUT_KEYS, BENCH_FILL_* must be >= 1"
 
-targets=()
-IFS=', ' read -r -a _t <<<"$targets_arg"
-for t in "${_t[@]}"; do
-  case $t in
-    consul | muster) [[ " ${targets[*]-} " == *" $t "* ]] || targets+=("$t") ;;
-    '') ;;
-    *) die "BENCH_TARGETS: unknown target '$t' (use consul, muster or consul,muster)" ;;
-  esac
-done
-((${#targets[@]} > 0)) || die "BENCH_TARGETS names no target"
-has() { [[ " ${targets[*]} " == *" $1 "* ]]; }
+parse_targets "$targets_arg"
 
 # ---- tools -------------------------------------------------------------------------------
-apt_updated=0
-apt_install() {
-  if ((apt_updated == 0)); then
-    log "apt-get update"
-    apt-get update -qq >&2 || die "apt-get update failed (needed to install: $*)"
-    apt_updated=1
-  fi
-  log "apt-get install -y $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2 || die "apt-get install $* failed"
-}
-missing=()
-command -v wrk >/dev/null || missing+=(wrk)
-command -v curl >/dev/null || missing+=(curl)
-((${#missing[@]} == 0)) || apt_install "${missing[@]}"
-command -v node >/dev/null || die "node is required (Node 20)"
-command -v timeout >/dev/null || die "timeout (coreutils) is required"
-
-consul_bin=''
-if has consul; then
-  ref_script=$root/../shared/tools/reference-consul.sh
-  [[ -x $ref_script || -f $ref_script ]] || die "reference Consul installer not found at $ref_script"
-  consul_bin=$(bash "$ref_script") || die "reference-consul.sh failed"
-  [[ -x $consul_bin ]] || die "reference-consul.sh printed '$consul_bin', which is not an executable"
-fi
-if has muster; then
-  [[ -d $root/node_modules ]] && [[ -f $root/dist/cli/main.js ]] ||
-    die "Muster is not built: run \`npm ci\` in $root first (or BENCH_TARGETS=consul to bench Consul alone)"
-  [[ -x $root/bin/muster ]] || die "$root/bin/muster is missing or not executable"
-fi
+require_tools
 
 # ---- agents ------------------------------------------------------------------------------
 declare -A addr pid port_http
 addr[consul]=127.0.0.30 port_http[consul]=30500
 addr[muster]=127.0.0.31 port_http[muster]=30510
-base() { echo "http://${addr[$1]}:${port_http[$1]}"; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/muster-bench-kv.XXXXXX")
 results=$work/results.tsv
 : >"$results"
 status=1
-
-# PIDs of $1 and all its descendants (the agent might fork workers).
-tree_pids() {
-  ps -e -o pid=,ppid= | awk -v root="$1" '
-    { parent[$1] = $2; order[NR] = $1 }
-    END {
-      keep[root] = 1; print root
-      do { added = 0
-        for (i = 1; i <= NR; i++) { p = order[i]
-          if (!(p in keep) && (parent[p] in keep)) { keep[p] = 1; print p; added = 1 } }
-      } while (added)
-    }'
-}
-alive() { [[ -r /proc/$1/status ]] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
-
-stop_agent() {
-  local name=$1 p=${pid[$1]-}
-  [[ -n $p ]] || return 0
-  local all
-  all=$(tree_pids "$p" || true)
-  kill -TERM "$p" 2>/dev/null || true
-  for _ in $(seq 50); do alive "$p" || break; sleep 0.1; done
-  for q in $all; do if alive "$q"; then kill -KILL "$q" 2>/dev/null || true; fi; done
-  wait "$p" 2>/dev/null || true
-  unset "pid[$name]"
-}
 
 cleanup() {
   local rc=$?
@@ -151,35 +84,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-start_agent() {
-  local name=$1
-  shift
-  local url
-  url=$(base "$name")
-  if curl -s -m 1 -o /dev/null "$url/v1/status/leader"; then
-    die "something already answers on $url; stop it first"
-  fi
-  log "starting $name: $*"
-  CHECKPOINT_DISABLE=1 "$@" >>"$work/$name.log" 2>&1 &
-  pid[$name]=$!
-}
-
-wait_leader() {
-  local name=$1 url leader=''
-  url=$(base "$name")
-  for _ in $(seq 100); do
-    alive "${pid[$name]}" || { tail -n 30 "$work/$name.log" >&2; die "$name exited during start-up (log above)"; }
-    leader=$(curl -s -m 1 "$url/v1/status/leader" || true)
-    if [[ -n $leader && $leader != '""' ]]; then
-      log "$name is up (pid ${pid[$name]}, leader $leader)"
-      return 0
-    fi
-    sleep 0.1
-  done
-  tail -n 30 "$work/$name.log" >&2
-  die "$name did not report a leader at $url/v1/status/leader within 10 s (log above)"
-}
-
 level_flags=()
 [[ -z $log_level ]] || level_flags=(-log-level "$log_level")
 start_all() {
@@ -196,44 +100,6 @@ start_all() {
 start_all
 
 # ---- measurements ------------------------------------------------------------------------
-record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$results"; }
-meta() { record meta "$1" "$2"; }
-
-# Sum of a /proc/PID/status field (kB) over the agent's process tree.
-proc_kib() {
-  local field=$1 p=${pid[$2]} total=0 v
-  for q in $(tree_pids "$p"); do
-    v=$(awk -v f="$field:" '$1 == f { print $2 }' "/proc/$q/status" 2>/dev/null || true)
-    total=$((total + ${v:-0}))
-  done
-  echo "$total"
-}
-
-# Parse wrk --latency output: requests/s, p50 and p99 in µs, errors (non-2xx + socket).
-parse_wrk() {
-  awk '
-    function us(s,   n, u) {
-      n = s; sub(/[a-z]+$/, "", n); u = s; sub(/^[0-9.]+/, "", u)
-      if (u == "us") return n + 0
-      if (u == "ms") return n * 1000
-      if (u == "s") return n * 1000000
-      if (u == "m") return n * 60000000
-      if (u == "h") return n * 3600000000
-      return -1
-    }
-    /^[ \t]*Latency Distribution/ { dist = 1; next }
-    dist && $1 == "50%" { p50 = us($2) }
-    dist && $1 == "99%" { p99 = us($2) }
-    dist && $1 !~ /%$/ { dist = 0 }
-    /^Requests\/sec:/ { rps = $2 }
-    /Non-2xx or 3xx responses:/ { err += $NF }
-    /^[ \t]*Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { v = $i; sub(/,/, "", v); err += v } }
-    END {
-      if (rps == "" || p50 == "" || p99 == "" || p50 < 0 || p99 < 0) exit 1
-      printf "%s %.1f %.1f %d\n", rps, p50, p99, err
-    }'
-}
-
 # run_wrk TARGET TEST THREADS CONNS DURATION_S OUTFILE
 run_wrk() {
   local t=$1 test=$2 th=$3 c=$4 d=$5 outf=$6 url args=()
@@ -324,35 +190,12 @@ done
 # ---- versions, machine, report -----------------------------------------------------------
 for t in "${targets[@]}"; do stop_agent "$t"; done
 
-meta date "$(date -u '+%Y-%m-%d %H:%M UTC')"
-meta nproc "$(nproc)"
-meta mem "$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-meta cpu "$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-meta os "$( (. /etc/os-release && echo "$PRETTY_NAME") 2>/dev/null || uname -s)"
-meta node "$(node --version)"
-meta wrk "$(wrk -v 2>&1 | awk 'NR == 1 { print $2 }' || true)"
-meta load "start $load_start, end $load_end"
-if has consul; then meta consul_version "$("$consul_bin" version | awk 'NR == 1 { print $2 }')"; fi
-if has muster; then
-  mv=$(node -p 'require("./package.json").version')
-  rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || true)
-  if [[ -n $rev ]]; then
-    [[ -z $(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null) ]] || rev="$rev+dirty"
-    mv="$mv ($rev)"
-  fi
-  meta muster_version "$mv"
-fi
-meta targets "${targets[*]}"
+meta_machine "start $load_start, end $load_end"
 meta settings "wrk ${secs}s per run after ${warmup}s warm-up, median of $runs run(s); PUT key space $put_keys; fill $fill_keys keys, $fill_conc in flight; RSS read ${settle}s after settling; agents at -log-level ${log_level:-debug (dev default)}"
 # The command to repeat this run: the non-default settings, then the script.
-cmd=''
-for kv in "BENCH_SECONDS=$secs:10" "BENCH_WARMUP=$warmup:2" "BENCH_RUNS=$runs:1" "BENCH_TARGETS=$(IFS=,; echo "${targets[*]}"):consul,muster" \
-  "BENCH_PUT_KEYS=$put_keys:10000" "BENCH_FILL_KEYS=$fill_keys:100000" "BENCH_FILL_CONCURRENCY=$fill_conc:64" \
-  "BENCH_SETTLE=$settle:5" "BENCH_LOG_LEVEL=$log_level:info"; do
-  setting=${kv%:*} default=${kv##*:}
-  [[ ${setting#*=} == "$default" ]] || cmd+="$setting "
-done
-meta command "${cmd}bench/kv.sh"
+meta command "$(repeat_command bench/kv.sh "BENCH_SECONDS=$secs:10" "BENCH_WARMUP=$warmup:2" "BENCH_RUNS=$runs:1" \
+  "BENCH_TARGETS=$(IFS=,; echo "${targets[*]}"):consul,muster" "BENCH_PUT_KEYS=$put_keys:10000" "BENCH_FILL_KEYS=$fill_keys:100000" \
+  "BENCH_FILL_CONCURRENCY=$fill_conc:64" "BENCH_SETTLE=$settle:5" "BENCH_LOG_LEVEL=$log_level:info")"
 
 report_args=("$results")
 case $write in
