@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync, rmSync } from 'node:fs';
+import { setImmediate as afterPendingIo } from 'node:timers/promises';
 import type { RuntimeConfig } from '../config/index.js';
 import { Fsm, InMemoryLog } from '../fsm/index.js';
 import { HttpApi, type AgentApi, type MemberInfo } from '../http/index.js';
@@ -59,6 +60,7 @@ export class Agent implements AgentApi {
       rpcAddress: `${config.advertiseAddr}:${config.ports.server}`,
       queryWaitMsDefault: config.queryWaitMsDefault,
       queryWaitMsMax: config.queryWaitMsMax,
+      yieldAfterWake: () => afterPendingIo(),
       newID: randomUUID,
       sessionTtlMinMs: config.sessionTtlMinMs,
     });

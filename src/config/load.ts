@@ -38,22 +38,34 @@ export function loadConfig(opts: LoadOptions): Loaded {
   }
   const files = expandPaths(opts.paths, opts.format);
   const sources: Array<{ name: string; raw: Raw }> = [];
+  const warnings: string[] = [];
+  const legacyWarnings = (name: string, paths: string[]): void => {
+    for (const p of paths) {
+      warnings.push(`${name}: "${p}" is a legacy key (removed in Consul 1.1); it runs through the shell as Consul 1.0 ran it: prefer "args"`);
+    }
+  };
   for (const file of files) {
     const text = readText(file);
     if (text.trim() === '') continue;
-    sources.push({ name: file, raw: parseSource(file, text, opts.format || formatOf(file)) });
+    const legacy: string[] = [];
+    sources.push({ name: file, raw: parseSource(file, text, opts.format || formatOf(file), legacy) });
+    legacyWarnings(file, legacy);
   }
-  opts.hcl.forEach((fragment, i) => sources.push({ name: `flag -hcl[${i}]`, raw: parseSource(`-hcl`, fragment, 'hcl') }));
+  opts.hcl.forEach((fragment, i) => {
+    const legacy: string[] = [];
+    sources.push({ name: `flag -hcl[${i}]`, raw: parseSource(`-hcl`, fragment, 'hcl', legacy) });
+    legacyWarnings(`flag -hcl[${i}]`, legacy);
+  });
   sources.push({ name: 'command line flags', raw: validateSource('command line flags', opts.flags) });
 
-  const warnings = unactedWarnings(sources);
+  warnings.push(...unactedWarnings(sources));
   let merged = mergeSources(validateSource('defaults', defaultSource), opts.dev ? validateSource('dev', devSource) : {});
   for (const s of sources) merged = mergeSources(merged, s.raw);
   return { config: buildRuntime(merged, opts.host, opts.dev), warnings, files };
 }
 
 /** Parses and validates one source; errors name the file. */
-export function parseSource(name: string, text: string, format: string): Raw {
+export function parseSource(name: string, text: string, format: string, legacy?: string[]): Raw {
   let raw: unknown;
   try {
     raw = format === 'hcl' ? parseHcl(text) : JSON.parse(text);
@@ -63,7 +75,7 @@ export function parseSource(name: string, text: string, format: string): Raw {
     }
     throw err;
   }
-  return validateSource(name, raw);
+  return validateSource(name, raw, legacy);
 }
 
 function formatOf(file: string): string {

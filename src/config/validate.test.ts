@@ -118,3 +118,18 @@ describe('check key aliases', () => {
     expect(() => validateSource('f.json', { check: { scriptarg: ['x'] } })).toThrow('invalid config key check.scriptarg');
   });
 });
+
+describe('legacy check script', () => {
+  it('accepts a check\'s `script` (removed in Consul 1.1) wherever a check goes, and reports each use', () => {
+    const legacy: string[] = [];
+    const out = validateSource(
+      'f.json',
+      { check: { script: 'echo a', interval: '10s' }, service: { name: 'web', checks: [{ Script: 'echo b', interval: '10s' }] } },
+      legacy,
+    );
+    expect(out['check']).toEqual({ script: 'echo a', interval: '10s' });
+    expect(legacy).toEqual(['check.script', 'service.checks[0].script']);
+    expect(() => validateSource('f.json', { service: { name: 'web', script: 'x' } })).toThrow('invalid config key service.script');
+  });
+
+});

@@ -35,11 +35,24 @@ function typeLabel(t: SchemaType): string {
   return `map[string]config.${t.mapOf}`;
 }
 
-/** Returns a normalised copy of `raw` (a whole source), or throws ConfigError. */
-export function validateSource(source: string, raw: unknown): Raw {
+/**
+ * Keys Consul 1.8.7 no longer knows but Muster accepts, because configs written for older
+ * Consuls (and the articles users learn from) still carry them: a check's `script`, removed in
+ * Consul 1.1, runs as `args: [$SHELL or /bin/sh, "-c", script]`, exactly as Consul 1.0 ran it.
+ * Each use is reported through `legacy` so the loader can warn.
+ */
+const legacyFields: Record<string, Record<string, SchemaType>> = {
+  CheckDefinition: { script: 'string' },
+};
+
+/**
+ * Returns a normalised copy of `raw` (a whole source), or throws ConfigError. The dotted paths
+ * of legacy keys used are appended to `legacy`.
+ */
+export function validateSource(source: string, raw: unknown, legacy: string[] = []): Raw {
   if (!isObject(raw)) throw new ConfigError(`failed to parse ${source}: the top level must be an object`);
   const errors: string[] = [];
-  const out = validateStruct('Config', raw, '', errors);
+  const out = validateStruct('Config', raw, '', errors, legacy);
   if (errors.length > 0) {
     const unknown = errors.filter((e) => e.startsWith('invalid config key'));
     const list = unknown.length > 0 ? unknown : errors;
@@ -48,8 +61,9 @@ export function validateSource(source: string, raw: unknown): Raw {
   return out;
 }
 
-function validateStruct(struct: string, raw: Raw, path: string, errors: string[]): Raw {
-  const fields = consulSchema[struct]!;
+function validateStruct(struct: string, raw: Raw, path: string, errors: string[], legacy: string[]): Raw {
+  const old = legacyFields[struct];
+  const fields = old ? { ...consulSchema[struct]!, ...old } : consulSchema[struct]!;
   const lowerIndex = new Map(Object.keys(fields).map((k) => [k.toLowerCase(), k]));
   const out: Raw = {};
   for (const [key, value] of Object.entries(raw)) {
@@ -62,13 +76,15 @@ function validateStruct(struct: string, raw: Raw, path: string, errors: string[]
       errors.push(`invalid config key ${dotted}`);
       continue;
     }
-    const checked = validateValue(fields[name]!, value, path ? `${path}.${name}` : name, errors);
+    const full = path ? `${path}.${name}` : name;
+    if (old !== undefined && name in old) legacy.push(full);
+    const checked = validateValue(fields[name]!, value, full, errors, legacy);
     if (checked !== undefined) out[name] = checked;
   }
   return out;
 }
 
-function validateValue(t: SchemaType, value: unknown, path: string, errors: string[]): unknown {
+function validateValue(t: SchemaType, value: unknown, path: string, errors: string[], legacy: string[]): unknown {
   if (value === null) return undefined; // a JSON null leaves the setting unset, as in Go
   const expectsList = t === 'string[]' || (typeof t === 'object' && 'list' in t);
   if (!expectsList && t !== 'any' && Array.isArray(value) && value.length === 1) value = value[0];
@@ -90,15 +106,15 @@ function validateValue(t: SchemaType, value: unknown, path: string, errors: stri
     if (!isObject(value) || !Object.values(value).every((s) => typeof s === 'string')) return wrong();
     return { ...value };
   }
-  if ('struct' in t) return isObject(value) ? validateStruct(t.struct, value, path, errors) : wrong();
+  if ('struct' in t) return isObject(value) ? validateStruct(t.struct, value, path, errors, legacy) : wrong();
   if ('list' in t) {
     if (!Array.isArray(value)) return wrong();
-    return value.map((item, i) => (isObject(item) ? validateStruct(t.list, item, `${path}[${i}]`, errors) : wrong()));
+    return value.map((item, i) => (isObject(item) ? validateStruct(t.list, item, `${path}[${i}]`, errors, legacy) : wrong()));
   }
   if (!isObject(value)) return wrong();
   const out: Raw = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = isObject(v) ? validateStruct(t.mapOf, v, `${path}.${k}`, errors) : wrong();
+    out[k] = isObject(v) ? validateStruct(t.mapOf, v, `${path}.${k}`, errors, legacy) : wrong();
   }
   return out;
 }

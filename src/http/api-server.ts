@@ -14,6 +14,7 @@ import { registerCatalog } from './catalog.js';
 import { RenderCache, ResponseCache } from './cache.js';
 import { RequestContext } from './context.js';
 import { ReplyError } from './filter.js';
+import { acceptsGzip, gzipBody } from './gzip.js';
 import { goJson } from './json.js';
 import { registerHealth } from './health.js';
 import { registerKV } from './kv.js';
@@ -118,7 +119,7 @@ export class HttpApi {
     } finally {
       ctx?.release();
     }
-    this.write(res, reply, pretty);
+    await this.write(req, res, reply, pretty);
     if (this.deps.logger.enabled('debug')) {
       this.deps.logger.debug('Request finished', {
         method: req.method,
@@ -161,12 +162,13 @@ export class HttpApi {
     return { status: 500, text: (err as Error)?.message ?? String(err) };
   }
 
-  private write(res: ServerResponse, reply: Reply, pretty: boolean): void {
+  private async write(req: IncomingMessage, res: ServerResponse, reply: Reply, pretty: boolean): Promise<void> {
     if (reply.destroySocket) {
       res.socket?.destroy();
       return;
     }
     if (reply.stream) {
+      res.setHeader('Vary', 'Accept-Encoding');
       for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
       res.writeHead(reply.status ?? 200);
       res.flushHeaders();
@@ -177,14 +179,16 @@ export class HttpApi {
     }
     // One header object and one writeHead: per-header setHeader calls validate each name and
     // value again and showed in profiles of the hot GET path.
-    const headers: Record<string, string | number> = {};
+    const headers: Record<string, string | number> = { Vary: 'Accept-Encoding' };
     if (reply.meta) setMeta(headers, reply.meta, true, reply.effectiveConsistency === true);
     else if (reply.metaNoIndex) setMeta(headers, reply.metaNoIndex, false);
     if (reply.headers) Object.assign(headers, reply.headers);
     let body: string | Uint8Array = '';
+    let shared = false;
     if (reply.raw !== undefined) {
       body = reply.raw;
     } else if (reply.sharedJson !== undefined) {
+      shared = true;
       headers['Content-Type'] = 'application/json';
       body = this.rendered.get(reply.sharedJson, reply.meta?.index ?? 0, pretty);
     } else if (reply.json !== undefined) {
@@ -193,6 +197,11 @@ export class HttpApi {
     } else if (reply.text !== undefined && reply.text !== '') {
       headers['Content-Type'] ??= 'text/plain; charset=utf-8';
       body = reply.text;
+    }
+    if (body.length > 0 && headers['Content-Encoding'] === undefined && acceptsGzip(req.headers['accept-encoding'])) {
+      const gz = gzipBody(body, shared);
+      body = gz instanceof Promise ? await gz : gz;
+      headers['Content-Encoding'] = 'gzip';
     }
     headers['Content-Length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
     res.writeHead(reply.status ?? 200, headers);

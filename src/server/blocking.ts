@@ -27,6 +27,12 @@ export interface BlockingDeps {
   rng: Rng;
   queryWaitMsDefault?: number;
   queryWaitMsMax?: number;
+  /**
+   * Awaited by a woken query before it runs again: the agent lets pending I/O go first
+   * (setImmediate), so the write that woke thousands of queries is answered before they are.
+   * Without it a woken query re-runs in the same turn.
+   */
+  yieldAfterWake?: () => Promise<void>;
 }
 
 export interface QueryResult<T> {
@@ -80,6 +86,7 @@ export async function blockingQuery<T>(
           resolve();
         };
       });
+      if (deps.yieldAfterWake) await deps.yieldAfterWake();
     }
   } finally {
     timer.cancel();

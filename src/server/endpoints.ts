@@ -51,6 +51,8 @@ export interface ServerDeps {
   rpcAddress: string;
   queryWaitMsDefault?: number;
   queryWaitMsMax?: number;
+  /** See BlockingDeps.yieldAfterWake. */
+  yieldAfterWake?: () => Promise<void>;
   /** How long tombstones of deleted keys are kept (Consul's tombstone_ttl, 15m). */
   tombstoneTtlMs?: number;
   /** Makes session IDs: random UUIDs (they are lock credentials, so never predictable). */

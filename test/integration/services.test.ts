@@ -64,12 +64,17 @@ describe('services and checks of a real agent', () => {
           { name: 'web', port: 80, check: { id: 'web-http', http: `http://${host}:${httpPort}/health`, interval: '1s' } },
           { name: 'db', port: 5432, checks: [{ id: 'db-tcp', tcp: `${host}:${tcpPort}`, interval: '1s' }, { id: 'db-down', tcp: `${host}:${closedPort}`, interval: '1s' }] },
           { name: 'worker', check: { id: 'worker-ttl', ttl: '30s' } },
+          // The legacy `script` of configs written for Consul 1.0 (seed 003), run through the shell.
+          { name: 'echo', tags: ['master'], check: { id: 'echo-legacy', script: "echo 'hello' && exit 0", interval: '1s' } },
         ],
         check: { id: 'disk', name: 'disk', args: [script], interval: '1s' },
       }),
     );
     const a = await track(startDevAgent(['-config-dir', dir]));
-    const now = await statusesAre(a, { 'web-http': 'warning', 'db-tcp': 'passing', 'db-down': 'critical', 'worker-ttl': 'critical', disk: 'warning' });
+    const now = await statusesAre(a, {
+      'web-http': 'warning', 'db-tcp': 'passing', 'db-down': 'critical', 'worker-ttl': 'critical', disk: 'warning', 'echo-legacy': 'passing',
+    });
+    expect(now.get('echo-legacy')!.Output).toBe('hello\n');
     expect(now.get('web-http')!.Output).toBe(`HTTP GET http://${host}:${httpPort}/health: 429 Too Many Requests Output: slow down`);
     expect(now.get('db-tcp')!.Output).toBe(`TCP connect ${host}:${tcpPort}: Success`);
     expect(now.get('disk')!.Output).toBe('disk at 91%\n');

@@ -8,6 +8,7 @@
  */
 import { goQuote } from '../../lib/index.js';
 import { outputMaxSizeDefault } from './definition.js';
+import { legacyScriptArgs } from './script.js';
 import { parseGoDuration } from '../../lib/index.js';
 import { emptyCheckDefinition, type CheckDefinition } from './types.js';
 
@@ -49,6 +50,8 @@ export function checkFromConfig(input: Record<string, unknown>): CheckDefinition
   d.token = str('token');
   d.status = str('status');
   d.scriptArgs = Array.isArray(raw['args']) ? (raw['args'] as unknown[]).map(String) : [];
+  // The legacy `script` (config/validate.ts legacyFields): Consul 1.0's `$SHELL -c script`.
+  if (d.scriptArgs.length === 0 && str('script') !== '') d.scriptArgs = legacyScriptArgs(str('script'));
   d.http = str('http');
   d.header = configHeader(raw['header']);
   d.method = str('method');

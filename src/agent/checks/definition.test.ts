@@ -130,3 +130,11 @@ describe('config files (Builder.checkVal)', () => {
     expect(() => checkFromConfig({ id: 'cid', interval: 'x', ttl: 'abc' })).toThrow('check[cid].ttl: invalid duration: "abc": time: invalid duration "abc"');
   });
 });
+
+describe('legacy script from a config file', () => {
+  it('runs it as Consul 1.0 did: $SHELL -c script (args win when both are given)', () => {
+    const shell = process.env['SHELL'] || '/bin/sh';
+    expect(checkFromConfig({ script: 'echo a', interval: '10s' }).scriptArgs).toEqual([shell, '-c', 'echo a']);
+    expect(checkFromConfig({ script: 'echo a', args: ['/bin/true'], interval: '10s' }).scriptArgs).toEqual(['/bin/true']);
+  });
+});

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test/helpers/process.js';
 import { ManualClock, nullLogger } from '../../lib/index.js';
-import { createScriptRunner, runScriptOnce, type ScriptCheckOptions } from './script.js';
+import { createScriptRunner, legacyScriptArgs, runScriptOnce, type ScriptCheckOptions } from './script.js';
 import { StatusHandler } from './status-handler.js';
 import type { CheckStatus } from './types.js';
 
@@ -112,7 +112,7 @@ describe('script checks', () => {
   });
 
   it('runs a legacy script string through the shell', async () => {
-    const t = setup({ script: 'echo legacy; exit 1' });
+    const t = setup({ scriptArgs: legacyScriptArgs('echo legacy; exit 1') });
     expect(await t.nth(1)).toEqual(['warning', 'legacy\n']);
   });
 

@@ -1,7 +1,7 @@
 /**
  * checks.CheckMonitor: run a command every interval. `args` are executed directly (a name
- * without `/` is looked up in PATH); the legacy `script` string runs as `$SHELL -c script`
- * (`/bin/sh` without SHELL). stdout and stderr go to one buffer that keeps the last
+ * without `/` is looked up in PATH); a config file's legacy `script` string arrives as
+ * legacyScriptArgs (`$SHELL -c script`). stdout and stderr go to one buffer that keeps the last
  * `outputMaxSize` bytes. Exit 0 is passing, 1 warning, anything else (or a signal) critical.
  * The command runs in its own process group; on timeout (30s unless given) the whole group is
  * SIGKILLed and the check goes critical with `Timed out (<timeout>) running check`.
@@ -19,8 +19,6 @@ export interface ScriptCheckOptions {
   checkID: string;
   /** Executed directly. */
   scriptArgs: string[];
-  /** Legacy: run through the shell when scriptArgs is empty. */
-  script?: string;
   intervalMs: number;
   timeoutMs: number;
   outputMaxSize: number;
@@ -50,10 +48,9 @@ export function createScriptRunner(o: ScriptCheckOptions, deps: RunnerDeps): Che
   return { start: () => loop.start(), stop: () => loop.stop() };
 }
 
-function commandLine(o: ScriptCheckOptions): string[] | undefined {
-  if (o.scriptArgs.length > 0) return o.scriptArgs;
-  if (o.script !== undefined && o.script !== '') return [process.env['SHELL'] || '/bin/sh', '-c', o.script];
-  return undefined;
+/** The args of a legacy `script` string: Consul 1.0's `$SHELL -c script` (`/bin/sh` without SHELL). */
+export function legacyScriptArgs(script: string): string[] {
+  return [process.env['SHELL'] || '/bin/sh', '-c', script];
 }
 
 /** One run of the check; resolves once the process (and its pipes) are gone. */
@@ -61,8 +58,8 @@ export function runScriptOnce(o: ScriptCheckOptions, deps: RunnerDeps, run: RunH
   const direct = (status: CheckStatus, output: string): void => {
     if (run.live) deps.update(o.checkID, status, output);
   };
-  const argv = commandLine(o);
-  if (argv === undefined) {
+  const argv = o.scriptArgs;
+  if (argv.length === 0) {
     deps.logger.error('Check failed to setup', { check: o.checkID, error: 'need an executable to run' });
     direct('critical', 'need an executable to run');
     return Promise.resolve();
