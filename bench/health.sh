@@ -99,26 +99,7 @@ declare -A addr pid port_http
 addr[consul]=127.0.0.32 port_http[consul]=33500
 addr[muster]=127.0.0.33 port_http[muster]=33510
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/muster-bench-health.XXXXXX")
-results=$work/results.tsv
-: >"$results"
-status=1
-
-cleanup() {
-  local rc=$?
-  set +e
-  trap - EXIT INT TERM
-  for t in consul muster; do stop_agent "$t"; done
-  if [[ $keep == 1 || $status != 0 ]]; then
-    log "work dir kept: $work (agent logs, raw results)"
-  else
-    rm -rf "$work"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+setup_work health
 
 limits_hcl='limits { http_max_conns_per_client = 10000 }'
 level_flags=()

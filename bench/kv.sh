@@ -63,26 +63,7 @@ declare -A addr pid port_http
 addr[consul]=127.0.0.30 port_http[consul]=30500
 addr[muster]=127.0.0.31 port_http[muster]=30510
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/muster-bench-kv.XXXXXX")
-results=$work/results.tsv
-: >"$results"
-status=1
-
-cleanup() {
-  local rc=$?
-  set +e
-  trap - EXIT INT TERM
-  for t in consul muster; do stop_agent "$t"; done
-  if [[ $keep == 1 || $status != 0 ]]; then
-    log "work dir kept: $work (agent logs, raw wrk output)"
-  else
-    rm -rf "$work"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+setup_work kv
 
 level_flags=()
 [[ -z $log_level ]] || level_flags=(-log-level "$log_level")

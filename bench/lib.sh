@@ -68,6 +68,32 @@ require_tools() {
   fi
 }
 
+# ---- scratch dir, clean-up ---------------------------------------------------------------
+# setup_work NAME: the scratch dir ($work), the results file ($results) and the clean-up on
+# exit or signal: the agents are stopped, the dir removed unless BENCH_KEEP=1 ($keep) or the
+# run failed. The script sets status=0 once it has finished.
+setup_work() {
+  work=$(mktemp -d "${TMPDIR:-/tmp}/muster-bench-$1.XXXXXX")
+  results=$work/results.tsv
+  : >"$results"
+  status=1
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+cleanup() {
+  local rc=$?
+  set +e
+  trap - EXIT INT TERM
+  for t in consul muster; do stop_agent "$t"; done
+  if [[ $keep == 1 || $status != 0 ]]; then
+    log "work dir kept: $work (agent logs, raw results)"
+  else
+    rm -rf "$work"
+  fi
+  exit "$rc"
+}
+
 # ---- agents ------------------------------------------------------------------------------
 base() { echo "http://${addr[$1]}:${port_http[$1]}"; }
 

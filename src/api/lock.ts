@@ -94,6 +94,27 @@ export function flagsMatch(flags: bigint, magic: bigint): boolean {
 }
 
 /** Go's `time.ParseDuration(opts.SessionTTL)` check. */
+/**
+ * The wait of each blocking read in an acquire loop. Without `tryOnce` every read waits
+ * `waitMs`; with it, the reads after the first share what is left of `waitMs` and `next`
+ * returns null once it is spent (LockTryOnce / SemaphoreTryOnce).
+ */
+export class WaitBudget {
+  private readonly startMs = performance.now();
+  private attempts = 0;
+
+  constructor(
+    private readonly waitMs: number,
+    private readonly tryOnce: boolean,
+  ) {}
+
+  next(): number | null {
+    if (!this.tryOnce || this.attempts++ === 0) return this.waitMs;
+    const elapsedMs = performance.now() - this.startMs;
+    return elapsedMs > this.waitMs ? null : this.waitMs - elapsedMs;
+  }
+}
+
 export function checkTtl(ttl: string | undefined): void {
   if (ttl && parseDurationMs(ttl) === undefined) {
     throw new LockError('ERR_LOCK_CONFIG', `invalid SessionTTL: time: invalid duration "${ttl}"`);
@@ -203,15 +224,13 @@ export class Lock {
 
   private async acquireLoop(stop: AbortSignal | undefined): Promise<AbortSignal | null> {
     const kv = this.client.kv;
-    const q = { waitMs: this.opts.lockWaitTimeMs, index: 0 };
-    const startMs = performance.now();
-    for (let attempts = 0; ; attempts++) {
+    const q = { waitMs: 0, index: 0 };
+    const budget = new WaitBudget(this.opts.lockWaitTimeMs, this.opts.lockTryOnce);
+    for (;;) {
       if (stop?.aborted) return null;
-      if (this.opts.lockTryOnce && attempts > 0) {
-        const elapsedMs = performance.now() - startMs;
-        if (elapsedMs > this.opts.lockWaitTimeMs) return null;
-        q.waitMs = this.opts.lockWaitTimeMs - elapsedMs;
-      }
+      const waitMs = budget.next();
+      if (waitMs === null) return null;
+      q.waitMs = waitMs;
       let read;
       try {
         read = await kv.get(this.opts.key, { ...q, ...(stop ? { signal: stop } : {}) });

@@ -18,6 +18,7 @@ import {
   LockError,
   lockError,
   SessionKeeper,
+  WaitBudget,
   wrapError,
   type LockClient,
 } from './lock.js';
@@ -125,15 +126,13 @@ export class Semaphore {
 
   private async acquireLoop(stop: AbortSignal | undefined): Promise<AbortSignal | null> {
     const kv = this.client.kv;
-    const q = { waitMs: this.opts.semaphoreWaitTimeMs, index: 0 };
-    const startMs = performance.now();
-    for (let attempts = 0; ; attempts++) {
+    const q = { waitMs: 0, index: 0 };
+    const budget = new WaitBudget(this.opts.semaphoreWaitTimeMs, this.opts.semaphoreTryOnce);
+    for (;;) {
       if (stop?.aborted) return null;
-      if (this.opts.semaphoreTryOnce && attempts > 0) {
-        const elapsedMs = performance.now() - startMs;
-        if (elapsedMs > this.opts.semaphoreWaitTimeMs) return null;
-        q.waitMs = this.opts.semaphoreWaitTimeMs - elapsedMs;
-      }
+      const waitMs = budget.next();
+      if (waitMs === null) return null;
+      q.waitMs = waitMs;
       let read;
       try {
         read = await kv.list(this.opts.prefix, { ...q, ...(stop ? { signal: stop } : {}) });
