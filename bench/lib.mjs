@@ -38,7 +38,11 @@ export function request(agent, base, method, path, body, timeoutMs) {
 
 export const errorText = (err) => String(err && err.message ? err.message : err);
 
-/** Reads a results file: per-target lists of numbers (several values of a metric are runs) and the meta map. */
+/**
+ * Reads a results file: per-target lists of numbers (several values of a metric are runs) and
+ * the meta map. `values` always has consul and muster; any other target (dnsmasq) is added when
+ * the file names it.
+ */
 export function readResults(path) {
   const values = { consul: new Map(), muster: new Map() };
   const meta = new Map();
@@ -47,13 +51,14 @@ export function readResults(path) {
     const [target, key, ...rest] = line.split('\t');
     const value = rest.join('\t');
     if (target === 'meta') meta.set(key, value);
-    else if (values[target]) {
+    else if (/^[a-z][a-z0-9_-]*$/.test(target) && key !== undefined) {
+      values[target] ??= new Map();
       const list = values[target].get(key) ?? [];
       list.push(Number(value));
       values[target].set(key, list);
     }
   }
-  const get = (target, key) => median(values[target].get(key));
+  const get = (target, key) => median(values[target]?.get(key));
   return { values, meta, get };
 }
 

@@ -1,7 +1,7 @@
 # Shared shell pieces of the bench/ scripts (sourced, not run). The sourcing script sets
 #   bench_name (e.g. kv.sh; used in messages), root (the repo), work (a scratch dir; agent logs
 #   go there), results (the results file) and the associative arrays addr, port_http and pid
-#   (per target: consul, muster),
+#   (per target: consul, muster; dns.sh also has dnsmasq, which has no HTTP port),
 # and defines its own start_all. Everything here is bounded: every wait has a limit.
 # shellcheck shell=bash
 
@@ -17,17 +17,19 @@ require_uints() {
   done
 }
 
-# parse_targets "consul,muster": sets the array `targets` (each once, in the given order).
+# parse_targets "consul,muster" [ALLOWED]: sets the array `targets` (each once, in the given
+# order). ALLOWED, a space-separated list, defaults to "consul muster".
 parse_targets() {
-  local t _t
+  local t _t allowed=${2:-consul muster}
   targets=()
   IFS=', ' read -r -a _t <<<"$1"
   for t in "${_t[@]}"; do
-    case $t in
-      consul | muster) [[ " ${targets[*]-} " == *" $t "* ]] || targets+=("$t") ;;
-      '') ;;
-      *) die "BENCH_TARGETS: unknown target '$t' (use consul, muster or consul,muster)" ;;
-    esac
+    if [[ -z $t ]]; then continue; fi
+    if [[ " $allowed " != *" $t "* ]]; then
+      if [[ $allowed == 'consul muster' ]]; then die "BENCH_TARGETS: unknown target '$t' (use consul, muster or consul,muster)"; fi
+      die "BENCH_TARGETS: unknown target '$t' (use one or more of: ${allowed// /, })"
+    fi
+    [[ " ${targets[*]-} " == *" $t "* ]] || targets+=("$t")
   done
   ((${#targets[@]} > 0)) || die "BENCH_TARGETS names no target"
 }
@@ -45,13 +47,19 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2 || die "apt-get install $* failed"
 }
 
-# require_tools: wrk and curl (installed from Debian if missing), node, timeout; sets consul_bin
-# when consul is a target and checks Muster is built when muster is.
+# require_tools [COMMAND:PACKAGE...]: the commands (default wrk:wrk curl:curl; each installed
+# from its Debian package if missing), node, timeout; sets consul_bin when consul is a target
+# and checks Muster is built when muster is.
 require_tools() {
-  local missing=() ref_script
-  command -v wrk >/dev/null || missing+=(wrk)
-  command -v curl >/dev/null || missing+=(curl)
+  local missing=() ref_script tool
+  (($# > 0)) || set -- wrk:wrk curl:curl
+  for tool in "$@"; do
+    command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
+  done
   ((${#missing[@]} == 0)) || apt_install "${missing[@]}"
+  for tool in "$@"; do
+    command -v "${tool%%:*}" >/dev/null || die "${tool%%:*} is still missing after apt-get install ${tool#*:}"
+  done
   command -v node >/dev/null || die "node is required (Node 20)"
   command -v timeout >/dev/null || die "timeout (coreutils) is required"
   consul_bin=''
@@ -85,7 +93,9 @@ cleanup() {
   local rc=$?
   set +e
   trap - EXIT INT TERM
-  for t in consul muster; do stop_agent "$t"; done
+  if declare -p pid >/dev/null 2>&1; then
+    for t in "${!pid[@]}"; do stop_agent "$t"; done
+  fi
   if [[ $keep == 1 || $status != 0 ]]; then
     log "work dir kept: $work (agent logs, raw results)"
   else
@@ -200,7 +210,7 @@ meta_machine() {
   meta cpu "$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
   meta os "$( (. /etc/os-release && echo "$PRETTY_NAME") 2>/dev/null || uname -s)"
   meta node "$(node --version)"
-  meta wrk "$(wrk -v 2>&1 | awk 'NR == 1 { print $2 }' || true)"
+  if command -v wrk >/dev/null; then meta wrk "$(wrk -v 2>&1 | awk 'NR == 1 { print $2 }' || true)"; fi
   meta load "$1"
   if has consul; then meta consul_version "$("$consul_bin" version | awk 'NR == 1 { print $2 }')"; fi
   if has muster; then

@@ -11,6 +11,7 @@ import type { RuntimeConfig } from '../config/index.js';
 import { Fsm, InMemoryLog } from '../fsm/index.js';
 import { HttpApi, type AgentApi, type MemberInfo } from '../http/index.js';
 import { MusterError, type Clock, type Logger, type LogSink, type Rng } from '../lib/index.js';
+import { AgentDns } from './dns.js';
 import { AgentOps } from './ops.js';
 import { Server } from '../server/index.js';
 import { emptyCheckDefinition, Store, type NodeWrite } from '../state/index.js';
@@ -34,6 +35,7 @@ export class Agent implements AgentApi {
   readonly http: HttpApi;
   readonly localAgent: LocalAgent;
   readonly ops: AgentOps;
+  readonly dns: AgentDns;
   /** Bound HTTP addresses (`ip:port`), once started. */
   readonly httpAddrs: string[] = [];
   private readonly logger: Logger;
@@ -80,6 +82,7 @@ export class Agent implements AgentApi {
       indexes: () => ({ applied: this.fsm.lastApplied, last: this.log.lastIndex }),
       sessionTimers: () => this.server.sessions.timerCount,
     });
+    this.dns = new AgentDns(config, this.server, deps);
     this.http = new HttpApi({
       server: this.server,
       agent: this,
@@ -110,6 +113,12 @@ export class Agent implements AgentApi {
           throw listenError(err, host, c.ports.http);
         }
       }
+    }
+    try {
+      await this.dns.start(c, this.logger);
+    } catch (err) {
+      await this.http.close();
+      throw err;
     }
     if (c.server) this.establishLeadership();
     try {
@@ -236,6 +245,7 @@ export class Agent implements AgentApi {
     this.stopped = true;
     if (!options.quiet) this.logger.info('Requesting shutdown');
     await this.http.close();
+    await this.dns.close();
     this.localAgent.stop();
     this.ops.stop();
     this.server.close();

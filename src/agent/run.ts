@@ -97,7 +97,9 @@ function reload(opts: AgentLoadOptions, sink: LogSink, logger: Logger, agent: Ag
   log.info('Reloading configuration...');
   try {
     const { config } = loadConfig({ ...opts, host: readHostFacts() });
+    const applyDns = agent.dns.prepareReload(config);
     agent.localAgent.applyConfig(config);
+    applyDns();
     sink.level = config.logLevel;
   } catch (err) {
     log.error('Failed to reload configs', { error: (err as Error).message });

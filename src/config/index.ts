@@ -1,5 +1,6 @@
 export * from './agent-flags.js';
 export * from './defaults.js';
+export * from './dns-runtime.js';
 export * from './load.js';
 export * from './runtime.js';
 export * from './validate.js';

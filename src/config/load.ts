@@ -117,13 +117,20 @@ function readText(file: string): string {
   }
 }
 
+/** A key is acted on when it, or an object it is inside (`node_meta` for `node_meta.rack`), is listed. */
+function isActedOn(path: string): boolean {
+  const parts = path.split('.');
+  for (let i = 1; i <= parts.length; i++) if (actedOnKeys.has(parts.slice(0, i).join('.'))) return true;
+  return false;
+}
+
 function unactedWarnings(sources: Array<{ name: string; raw: Raw }>): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const s of sources) {
     for (const path of keyPaths(s.raw)) {
       const top = path.replace(/\[\d+\].*$/, '');
-      if (actedOnKeys.has(top) || actedOnKeys.has(top.split('.')[0]!) || seen.has(top)) continue;
+      if (isActedOn(top) || seen.has(top)) continue;
       seen.add(top);
       out.push(`${s.name}: "${top}" is a Consul setting Muster does not act on yet; it is ignored`);
     }

@@ -3,6 +3,7 @@
  * validation rules and error texts. Pure: host facts (name, addresses) are passed in.
  */
 import { limits, parseDurationMs, parseLogLevel, type LogLevel } from '../lib/index.js';
+import { buildDnsRuntime, type DnsRuntime } from './dns-runtime.js';
 import { ConfigError, type Raw } from './validate.js';
 
 export interface Ports {
@@ -33,6 +34,8 @@ export interface RuntimeConfig {
   httpAddrs: string[];
   ports: Ports;
   domain: string;
+  /** The DNS interface's settings (ports.dns is in `ports`). */
+  dns: DnsRuntime;
   logLevel: LogLevel;
   logJson: boolean;
   raftMultiplier: number;
@@ -145,6 +148,7 @@ export function buildRuntime(raw: Raw, host: HostFacts, devMode: boolean): Runti
     httpAddrs: httpAddr ? httpAddr.split(/\s+/).filter(Boolean) : clientAddrs,
     ports: portsOut,
     domain: normaliseDomain(str(raw, 'domain')),
+    dns: buildDnsRuntime(raw, datacenter, clientAddrs),
     logLevel,
     logJson: bool(raw, 'log_json'),
     raftMultiplier,

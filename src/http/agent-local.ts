@@ -15,7 +15,7 @@ import { parseGoBool } from './health.js';
 import { sortedRecord } from './json.js';
 import type { Reply } from './reply.js';
 import type { Router } from './router.js';
-import { emptyCheckDefinition, type CheckEntry, type HealthStatus, type ServiceEntry } from '../state/index.js';
+import { aggregatedStatus, emptyCheckDefinition, type CheckEntry, type HealthStatus, type ServiceEntry } from '../state/index.js';
 
 /** A local service as the agent shows it (no indexes, no node). */
 export type AgentServiceView = Omit<ServiceEntry, 'createIndex' | 'modifyIndex' | 'node'>;
@@ -79,20 +79,12 @@ async function jsonBody(ctx: RequestContext): Promise<unknown> {
   }
 }
 
-/** api.HealthChecks.AggregatedStatus: maintenance wins, then critical, warning, passing. */
-function aggregated(checks: AgentCheckView[]): HealthStatus {
-  if (checks.some((c) => c.checkID === '_node_maintenance' || c.checkID.startsWith('_service_maintenance:'))) return 'maintenance';
-  if (checks.some((c) => c.status === 'critical')) return 'critical';
-  if (checks.some((c) => c.status === 'warning')) return 'warning';
-  return 'passing';
-}
-
 const codeOf = (s: HealthStatus): number => (s === 'passing' ? 200 : s === 'warning' ? 429 : 503);
 
 function serviceHealth(agent: LocalAgentApi, s: AgentServiceView): { code: number; status: HealthStatus; json: Record<string, unknown> } {
   // The service's checks and the node's own (a failing node check fails every service).
   const checks = agent.checks().filter((c) => c.serviceID === s.id || c.serviceID === '');
-  const status = aggregated(checks);
+  const status = aggregatedStatus(checks);
   // api.HealthCheck as agentHealthService builds it: no Type, no Definition, no indexes.
   const shown = checks.map((c) => agentCheckJson({ ...c, type: '', definition: emptyCheckDefinition() }));
   return { code: codeOf(status), status, json: { AggregatedStatus: status, Service: agentServiceJson(s), Checks: shown } };

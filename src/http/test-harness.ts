@@ -8,6 +8,7 @@ import { HttpApi } from './api-server.js';
 
 export interface Harness {
   store: Store;
+  server: Server;
   log: InMemoryLog;
   clock: ManualClock;
   api: HttpApi;
@@ -40,5 +41,5 @@ export function harness(options: { pretty?: boolean } = {}): Harness {
     },
   });
   const dispatch = (req: Parameters<HttpApi['handle']>[0], res: Parameters<HttpApi['handle']>[1]): void => void api.handle(req, res);
-  return { store, log, clock, api, request: (opts) => inject(dispatch, opts) };
+  return { store, server, log, clock, api, request: (opts) => inject(dispatch, opts) };
 }

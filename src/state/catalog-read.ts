@@ -21,6 +21,17 @@ export function nodeMatchesMeta(node: NodeEntry, filter: MetaFilter | undefined)
   return true;
 }
 
+/**
+ * Go's api.HealthChecks.AggregatedStatus: a maintenance check wins, then critical, warning,
+ * passing (also for no checks at all).
+ */
+export function aggregatedStatus(checks: ReadonlyArray<Pick<CheckEntry, 'checkID' | 'status'>>): HealthStatus {
+  if (checks.some((c) => c.checkID === '_node_maintenance' || c.checkID.startsWith('_service_maintenance:'))) return 'maintenance';
+  if (checks.some((c) => c.status === 'critical')) return 'critical';
+  if (checks.some((c) => c.status === 'warning')) return 'warning';
+  return 'passing';
+}
+
 /** A service instance with its node, as `/v1/catalog/service/:name` shows it. */
 export interface ServiceNodeView {
   node: NodeEntry;
@@ -134,6 +145,15 @@ function checksOfInstance(store: Store, svc: ServiceEntry, byNode: Map<string, N
   return own ? group.node.concat(own) : group.node.slice();
 }
 
+/** A node by name (case-insensitive) or by a unique prefix (2 characters at least) of its ID. */
+export function findNode(store: Store, nodeNameOrID: string, ws?: WatchSet): NodeEntry | undefined {
+  store.watchRow(ws, 'nodes', nodeKey(nodeNameOrID));
+  const node = store.state.nodes.get(nodeKey(nodeNameOrID));
+  if (node || nodeNameOrID.length < 2) return node;
+  store.watchTables(ws, 'nodes');
+  return nodeByIDPrefix(store, nodeNameOrID);
+}
+
 /** A node and its services, by name (case-insensitive) or by a unique prefix of its ID. */
 export function nodeServices(
   store: Store,
@@ -141,12 +161,7 @@ export function nodeServices(
   ws?: WatchSet,
 ): { index: number; node: NodeEntry | undefined; services: ServiceEntry[] } {
   const index = store.maxIndex('nodes', 'services');
-  store.watchRow(ws, 'nodes', nodeKey(nodeNameOrID));
-  let node = store.state.nodes.get(nodeKey(nodeNameOrID));
-  if (!node && nodeNameOrID.length >= 2) {
-    store.watchTables(ws, 'nodes');
-    node = nodeByIDPrefix(store, nodeNameOrID);
-  }
+  const node = findNode(store, nodeNameOrID, ws);
   // Consul answers an unknown node with index 0 (shown as 1).
   if (!node) return { index: 0, node: undefined, services: [] };
   store.watchRow(ws, 'services', nodeKey(node.node));

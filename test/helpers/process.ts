@@ -11,9 +11,13 @@ export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const musterBin = `${repoRoot}bin/muster`;
 
 let nextHost = 10 + (process.pid % 200);
-/** A loopback address no other test in this run uses (127.0.0.10–127.0.0.250). */
+/**
+ * A loopback address no other test in this run uses (127.0.0.10–127.0.0.250). 127.0.0.40–49
+ * are left to tests that need fixed addresses (dns-compat.test.ts).
+ */
 export function uniqueLoopback(): string {
-  nextHost = nextHost >= 250 ? 10 : nextHost + 1;
+  do nextHost = nextHost >= 250 ? 10 : nextHost + 1;
+  while (nextHost >= 40 && nextHost <= 49);
   return `127.0.0.${nextHost}`;
 }
 
@@ -106,12 +110,13 @@ export async function startDevAgent(extraArgs: string[] = []): Promise<DevAgent>
 
 /**
  * Starts `muster agent <args>` bound to a fresh loopback address (or `host`) with a free HTTP
- * port and DNS off, and waits until HTTP answers.
+ * port and DNS off (unless `args` set -dns-port), and waits until HTTP answers.
  */
 export async function startAgent(args: string[], options: { host?: string } = {}): Promise<DevAgent> {
   const host = options.host ?? uniqueLoopback();
   const httpPort = await freePort(host);
-  const proc = run(['agent', '-bind', host, '-client', host, '-http-port', String(httpPort), ...args]);
+  const dns = args.some((a) => /^--?dns-port(=|$)/.test(a)) ? [] : ['-dns-port', '-1'];
+  const proc = run(['agent', '-bind', host, '-client', host, '-http-port', String(httpPort), ...dns, ...args]);
   const httpAddr = `${host}:${httpPort}`;
   const agent: DevAgent = {
     proc,

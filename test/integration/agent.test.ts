@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, run, runToEnd, startDevAgent, uniqueLoopback, waitFor, within, type DevAgent } from '../helpers/process.js';
+import { freePort, run, runToEnd, startAgent, startDevAgent, uniqueLoopback, waitFor, within, type DevAgent } from '../helpers/process.js';
 
 const agents: DevAgent[] = [];
 afterEach(async () => {
@@ -18,7 +18,10 @@ async function dev(args: string[] = []): Promise<DevAgent> {
 
 describe('muster agent -dev (real process)', () => {
   it('serves KV over HTTP, logs in Consul’s format and exits 0 on SIGTERM', async () => {
-    const a = await dev();
+    const host = uniqueLoopback();
+    const dnsPort = await freePort(host);
+    const a = await startAgent(['-dev', '-dns-port', String(dnsPort)], { host });
+    agents.push(a);
     const put = await fetch(a.url('/v1/kv/hello'), { method: 'PUT', body: 'World' });
     expect(await put.text()).toBe('true\n'); // -dev pretty-prints every reply, as Consul's does
     const raw = await fetch(a.url('/v1/kv/hello?raw'));
@@ -31,7 +34,8 @@ describe('muster agent -dev (real process)', () => {
     expect(list[0]!.Address).toBe(a.host);
 
     expect(a.proc.stdout()).toContain('==> Starting Muster agent...');
-    expect(a.proc.stdout()).toMatch(/Client Addr: \[127\.0\.0\.\d+\] \(HTTP: \d+, HTTPS: -1, gRPC: 8502, DNS: 8600\)/);
+    expect(a.proc.stdout()).toMatch(new RegExp(`Client Addr: \\[127\\.0\\.0\\.\\d+\\] \\(HTTP: \\d+, HTTPS: -1, gRPC: 8502, DNS: ${dnsPort}\\)`));
+    for (const network of ['udp', 'tcp']) expect(a.proc.stderr()).toContain(`[INFO]  agent: Started DNS server: address=${host}:${dnsPort} network=${network}`);
     await waitFor('HTTP start log line', () => (a.proc.stderr().includes('Started HTTP server') ? true : undefined));
     const line = a.proc.stderr().split('\n').find((l) => l.includes('Started HTTP server'))!;
     expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[INFO\]  agent: Started HTTP server: address=127\.0\.0\.\d+:\d+ network=tcp$/);

@@ -14,9 +14,11 @@ describe('lint keeps pure modules pure', () => {
     ['export const t = Date.now();\n', 'no-restricted-globals'],
     ['export const r = Math.random();\n', 'no-restricted-properties'],
     ['export const h = setTimeout(() => {}, 1);\n', 'no-restricted-globals'],
-  ])('refuses %j in src/state/', async (code, rule) => {
+  ])('refuses %j in src/state/, fsm/ and the DNS resolver and codec', async (code, rule) => {
     expect(await ruleIds(code, 'src/state/example.ts')).toContain(rule);
     expect(await ruleIds(code, 'src/fsm/example.ts')).toContain(rule);
+    expect(await ruleIds(code, 'src/dns/resolver/example.ts')).toContain(rule);
+    expect(await ruleIds(code, 'src/dns/wire/example.ts')).toContain(rule);
   });
 
   it('allows the same code where I/O belongs', async () => {

@@ -1,0 +1,98 @@
+/**
+ * The agent's DNS interface: the resolver over this server's store, and its UDP and TCP
+ * listeners on `ports.dns` at each DNS address (addresses.dns, else client_addr). A reload
+ * applies new dns_config, domains and recursors to the running listeners.
+ */
+import type { RuntimeConfig } from '../config/index.js';
+import { DnsServer, Resolver, StoreCatalog, parseRecursor, type DnsConfig, type Recursor } from '../dns/index.js';
+import { MusterError, type Clock, type Logger, type Rng } from '../lib/index.js';
+import type { Server } from '../server/index.js';
+
+const seconds = (ms: number): number => Math.floor(ms / 1000);
+
+export function dnsConfigOf(c: RuntimeConfig): DnsConfig {
+  const d = c.dns;
+  return {
+    domain: d.domain,
+    altDomain: d.altDomain,
+    datacenter: c.datacenter,
+    nodeTtlS: seconds(d.nodeTtlMs),
+    serviceTtlS: new Map([...d.serviceTtlMs].map(([k, v]) => [k, seconds(v)])),
+    onlyPassing: d.onlyPassing,
+    enableTruncate: d.enableTruncate,
+    udpAnswerLimit: d.udpAnswerLimit,
+    aRecordLimit: d.aRecordLimit,
+    nodeMetaTxt: d.nodeMetaTxt,
+    soa: d.soa,
+    disableCompression: d.disableCompression,
+    recursion: d.recursors.length > 0,
+  };
+}
+
+function recursorsOf(c: RuntimeConfig): Recursor[] {
+  try {
+    return c.dns.recursors.map(parseRecursor);
+  } catch (err) {
+    throw new MusterError('ERR_CONFIG', (err as Error).message);
+  }
+}
+
+export class AgentDns {
+  readonly resolver: Resolver;
+  private readonly server: DnsServer;
+  /** Bound DNS addresses (`ip:port`), once started. */
+  readonly addrs: string[] = [];
+
+  constructor(config: RuntimeConfig, server: Server, deps: { clock: Clock; rng: Rng; logger: Logger }) {
+    this.resolver = new Resolver(dnsConfigOf(config), new StoreCatalog(server), { clock: deps.clock, rng: deps.rng });
+    this.server = new DnsServer({
+      resolver: this.resolver,
+      logger: deps.logger.named('agent.dns'),
+      recursors: recursorsOf(config),
+      recursorTimeoutMs: config.dns.recursorTimeoutMs,
+    });
+  }
+
+  async start(config: RuntimeConfig, logger: Logger): Promise<void> {
+    const port = config.ports.dns;
+    if (port === -1) return;
+    for (const host of config.dns.addrs) {
+      let bound: number;
+      try {
+        bound = await this.server.listen(host, port);
+      } catch (err) {
+        await this.server.close();
+        throw listenError(err, host, port);
+      }
+      const shown = host.includes(':') ? `[${host}]:${bound}` : `${host}:${bound}`;
+      this.addrs.push(shown);
+      logger.info('Started DNS server', { address: shown, network: 'udp' });
+      logger.info('Started DNS server', { address: shown, network: 'tcp' });
+    }
+  }
+
+  /**
+   * Checks a reloaded config's DNS settings (throws on a bad recursor, changing nothing) and
+   * returns what applies them to queries from then on.
+   */
+  prepareReload(config: RuntimeConfig): () => void {
+    const recursors = recursorsOf(config);
+    const next = dnsConfigOf(config);
+    return () => {
+      this.resolver.config = next;
+      this.server.setRecursors(recursors, config.dns.recursorTimeoutMs);
+    };
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+}
+
+function listenError(err: unknown, host: string, port: number): MusterError {
+  const e = err as NodeJS.ErrnoException;
+  const where = `listen udp ${host}:${port}`;
+  if (e.code === 'EADDRINUSE') return new MusterError('ERR_CONFIG', `Error starting agent: ${where}: bind: address already in use (the DNS port ${port} is taken)`);
+  if (e.code === 'EADDRNOTAVAIL') return new MusterError('ERR_CONFIG', `Error starting agent: ${where}: bind: cannot assign requested address`);
+  return new MusterError('ERR_CONFIG', `Error starting agent: ${where}: ${e.message}`);
+}

@@ -1,0 +1,103 @@
+/**
+ * A resolver over a real in-process catalog for tests: register nodes and services with
+ * Consul's JSON (PUT /v1/catalog/register), then ask questions and read decoded replies.
+ */
+import { harness, type Harness } from '../http/test-harness.js';
+import { SeededRng } from '../lib/index.js';
+import { StoreCatalog } from './catalog.js';
+import { Resolver, type Network } from './resolver/resolver.js';
+import type { DnsConfig } from './resolver/config.js';
+import { decodeMessage } from './wire/decode.js';
+import { Encoder } from './wire/encode.js';
+import { Type, emptyHeader, type Message, type ResourceRecord } from './wire/message.js';
+
+export const defaultDnsConfig: DnsConfig = {
+  domain: 'consul.',
+  altDomain: '',
+  datacenter: 'dc1',
+  nodeTtlS: 0,
+  serviceTtlS: new Map(),
+  onlyPassing: false,
+  enableTruncate: false,
+  udpAnswerLimit: 3,
+  aRecordLimit: 0,
+  nodeMetaTxt: true,
+  soa: { refresh: 3600, retry: 600, expire: 86400, minttl: 0 },
+  disableCompression: false,
+  recursion: false,
+};
+
+export interface AskOptions {
+  network?: Network;
+  /** EDNS0 UDP size; undefined: no OPT record. */
+  edns?: number;
+  ednsOptions?: { code: number; data: Uint8Array }[];
+  id?: number;
+}
+
+export interface DnsFixture {
+  h: Harness;
+  resolver: Resolver;
+  register(body: Record<string, unknown>): Promise<void>;
+  /** The request's bytes (for tests of the raw path). */
+  packet(name: string, type: number, opts?: AskOptions): Uint8Array;
+  ask(name: string, type?: number, opts?: AskOptions): Message & { size: number };
+}
+
+const encoder = new Encoder();
+
+export function queryPacket(name: string, type: number, opts: AskOptions = {}): Uint8Array {
+  const header = emptyHeader(opts.id ?? 0x1234);
+  header.recursionDesired = true;
+  const additionals: ResourceRecord[] =
+    opts.edns === undefined ? [] : [{ type: Type.OPT, name: '.', udpSize: opts.edns, extendedRcode: 0, version: 0, flags: 0, options: opts.ednsOptions ?? [] }];
+  return encoder.encode({ header, questions: [{ name, type, class: 1 }], answers: [], authorities: [], additionals });
+}
+
+export function dnsFixture(config: Partial<DnsConfig> = {}, seed = 1): DnsFixture {
+  const h = harness();
+  const resolver = new Resolver({ ...defaultDnsConfig, ...config }, new StoreCatalog(h.server), { clock: h.clock, rng: new SeededRng(seed) });
+  return {
+    h,
+    resolver,
+    async register(body) {
+      const res = await h.request({ method: 'PUT', url: '/v1/catalog/register', payload: JSON.stringify(body) });
+      if (res.statusCode !== 200) throw new Error(`register: ${res.statusCode} ${res.body}`);
+    },
+    packet: queryPacket,
+    ask(name, type = Type.A, opts = {}) {
+      const out = resolver.handle(queryPacket(name, type, opts), opts.network ?? 'udp');
+      if (out.kind !== 'reply') throw new Error(`expected a reply, got ${out.kind}`);
+      return { ...decodeMessage(out.bytes), size: out.bytes.length };
+    },
+  };
+}
+
+/** Records as short text lines (`A 10.0.0.1`, `SRV 1 1 80 n1.node.dc1.consul.`), sorted. */
+export function lines(rrs: readonly ResourceRecord[]): string[] {
+  return rrs.map(line).sort();
+}
+
+export function line(rr: ResourceRecord): string {
+  const head = `${rr.name} ${'ttl' in rr ? rr.ttl : ''} `;
+  switch (rr.type) {
+    case Type.A:
+      return `${head}A ${'ip' in rr ? [...rr.ip].join('.') : ''}`;
+    case Type.AAAA:
+      return `${head}AAAA ${'ip' in rr ? [...rr.ip].map((b) => b.toString(16).padStart(2, '0')).join('') : ''}`;
+    case Type.CNAME:
+    case Type.NS:
+    case Type.PTR:
+      return `${head}${rr.type === Type.CNAME ? 'CNAME' : rr.type === Type.NS ? 'NS' : 'PTR'} ${'target' in rr ? rr.target : ''}`;
+    case Type.SRV:
+      return 'priority' in rr ? `${head}SRV ${rr.priority} ${rr.weight} ${rr.port} ${rr.target}` : '';
+    case Type.TXT:
+      return 'txt' in rr ? `${head}TXT ${rr.txt.map((t) => JSON.stringify(t)).join(' ')}` : '';
+    case Type.SOA:
+      return 'mname' in rr ? `${head}SOA ${rr.mname} ${rr.rname} ${rr.refresh} ${rr.retry} ${rr.expire} ${rr.minimum}` : '';
+    case Type.OPT:
+      return 'udpSize' in rr ? `. OPT udp=${rr.udpSize}` : '';
+    default:
+      return `${head}TYPE${rr.type}`;
+  }
+}
