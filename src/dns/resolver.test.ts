@@ -148,6 +148,24 @@ describe('service lookups', () => {
     expect(lines(mx.authorities)).toEqual(['consul. 0 SOA ns.consul. hostmaster.consul. 3600 600 86400 0']);
   });
 
+  it('resolves a name many instances point to once per query', async () => {
+    const f = dnsFixture({ udpAnswerLimit: 8 });
+    for (let i = 1; i <= 50; i++) {
+      await f.register({ Node: `b${i}`, Address: `10.5.0.${i}`, Service: { ID: 'back', Service: 'back', Port: 1 } });
+      await f.register({ Node: `f${i}`, Address: `10.6.0.${i}`, Service: { ID: 'front', Service: 'front', Port: 1, Address: 'back.service.consul' } });
+    }
+    const inner = f.resolver.catalog;
+    let backReads = 0;
+    const counting = { ...inner, node: inner.node.bind(inner), nodes: inner.nodes.bind(inner), services: inner.services.bind(inner), external: inner.external.bind(inner),
+      serviceNodes: (dc: string, service: string, tag: string) => {
+        if (service === 'back') backReads++;
+        return inner.serviceNodes(dc, service, tag);
+      } };
+    const out = f.resolver.handle(f.packet('front.service.consul.', Type.SRV, { edns: 4096 }), 'udp', counting);
+    expect(out.kind).toBe('reply');
+    expect(backReads).toBe(1);
+  });
+
   it('asks the recursors about an outside host name and uses what they say', async () => {
     const f = await fixture({ recursion: true });
     const first = f.resolver.handle(f.packet('alias.service.consul.', Type.A), 'udp');

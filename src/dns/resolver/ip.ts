@@ -9,6 +9,22 @@
  * IPv6, undefined for anything else (a host name).
  */
 export function parseIP(text: string): Uint8Array | undefined {
+  const known = parsed.get(text);
+  if (known !== undefined) return known ?? undefined;
+  const ip = parseUncached(text);
+  if (parsed.size >= parsedEntriesMax) parsed.clear();
+  parsed.set(text, ip ?? null);
+  return ip;
+}
+
+/**
+ * Catalog addresses are few and asked for on every query: parsed ones are kept (the bytes are
+ * shared, never written to). A bound, so a churning catalog cannot grow it without end.
+ */
+const parsedEntriesMax = 16_384;
+const parsed = new Map<string, Uint8Array | null>();
+
+function parseUncached(text: string): Uint8Array | undefined {
   if (text.includes(':')) {
     const v6 = parseIPv6(text);
     if (!v6) return undefined;

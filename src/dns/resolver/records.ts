@@ -46,6 +46,20 @@ export function addressRecord(qType: number, ip: Uint8Array, name: string, ttl: 
   return both || qType === Type.AAAA ? { type: Type.AAAA, name, ttl, ip } : undefined;
 }
 
+const nodeNames = new WeakMap<NodeEntry, { dc: string; domain: string; name: string }>();
+
+/**
+ * `<node>.node.<dc>.<domain>`, kept per catalog entry (entries are immutable), so answers reuse
+ * one string per node instead of building it for every instance of every query.
+ */
+export function nodeFqdn(node: NodeEntry, dc: string, domain: string): string {
+  const hit = nodeNames.get(node);
+  if (hit && hit.dc === dc && hit.domain === domain) return hit.name;
+  const name = `${node.node}.node.${dc}.${domain}`;
+  nodeNames.set(node, { dc, domain, name });
+  return name;
+}
+
 /** Fully qualified, as dns.Fqdn. */
 export function fqdn(name: string): string {
   return name.endsWith('.') ? name : `${name}.`;

@@ -44,6 +44,26 @@ export interface Query {
   /** External names the answer wanted (filled by CNAME resolution). */
   needs: string[];
   catalog: DnsCatalog;
+  /**
+   * Our own names already resolved for this query, by level and name: a thousand instances
+   * pointing at one name resolve it once (Consul resolves it per instance).
+   */
+  cnames?: Map<string, readonly ResourceRecord[]>;
+}
+
+/**
+ * Whether `name` is `zone` or below it (both lower-case, fully qualified, presentation form):
+ * the zone must start at a label, so the dot before it must not be escaped (`foo\.consul.` is
+ * one label under the root).
+ */
+function inZone(name: string, zone: string): boolean {
+  if (!name.endsWith(zone)) return false;
+  if (name.length === zone.length) return true;
+  let i = name.length - zone.length - 1;
+  if (name[i] !== '.') return false;
+  let backslashes = 0;
+  while (--i >= 0 && name[i] === '\\') backslashes++;
+  return backslashes % 2 === 0;
 }
 
 export class Resolver {
@@ -96,11 +116,12 @@ export class Resolver {
   private route(q: Query): Outcome {
     const name = q.req.questions[0]!.name.toLowerCase();
     const cfg = this.config;
-    const zone = [cfg.domain, cfg.altDomain, 'arpa.']
-      .filter((z) => z !== '' && (name === z || name.endsWith(`.${z}`)))
-      .sort((a, b) => b.length - a.length)[0];
+    let zone = '';
+    for (const z of [cfg.domain, cfg.altDomain, 'arpa.']) {
+      if (z !== '' && z.length > zone.length && inZone(name, z)) zone = z;
+    }
     if (zone === 'arpa.') return this.handlePtr(q);
-    if (zone !== undefined) return this.handleQuery(q);
+    if (zone !== '') return this.handleQuery(q);
     if (cfg.recursion) return { kind: 'recurse', request: q.req };
     const m = replyTo(q.req);
     m.header.rcode = Rcode.REFUSED;
@@ -180,7 +201,16 @@ export class Resolver {
   }
 
   private reply(m: Message, ednsSize: number | undefined, network: Network, needs: string[]): Outcome {
-    return { kind: 'reply', bytes: fitReply(this.encoder, m, this.limitFor(network, ednsSize), !this.config.disableCompression), needs };
+    const compress = !this.config.disableCompression;
+    try {
+      return { kind: 'reply', bytes: fitReply(this.encoder, m, this.limitFor(network, ednsSize), compress), needs };
+    } catch (err) {
+      if (!(err instanceof WireError)) throw err;
+      // A record the wire cannot carry (a name made longer than 255 octets): SERVFAIL, which
+      // only echoes the question, instead of nothing (Consul fails to pack it and stays silent).
+      const failed: Message = { header: { ...m.header, rcode: Rcode.SERVFAIL, truncated: false }, questions: m.questions, answers: [], authorities: [], additionals: m.additionals.filter((rr) => rr.type === Type.OPT) };
+      return { kind: 'reply', bytes: fitReply(this.encoder, failed, this.limitFor(network, ednsSize), compress), needs: [] };
+    }
   }
 
   /** The reply when every recursor failed (or there are none): SERVFAIL, RA set. */
@@ -310,14 +340,20 @@ export class Resolver {
     const lower = name.toLowerCase();
     if (lower.endsWith(`.${cfg.domain}`) || (cfg.altDomain !== '' && lower.endsWith(`.${cfg.altDomain}`))) {
       if (levels < 1) return [];
+      q.cnames ??= new Map();
+      const key = `${levels}\u0000${lower}`;
+      const known = q.cnames.get(key);
+      if (known) return known;
       const sub: Query = {
         req: { header: emptyHeader(), questions: [{ name, type: Type.ANY, class: 1 }], answers: [], authorities: [], additionals: [] },
         network: 'udp',
         needs: q.needs,
         catalog: q.catalog,
+        cnames: q.cnames,
       };
       const m = replyTo(sub.req);
       this.dispatch(sub, m, levels - 1);
+      q.cnames.set(key, m.answers);
       return m.answers;
     }
     if (!cfg.recursion) return [];

@@ -7,11 +7,16 @@ import type { CheckServiceNodeView } from '../../state/index.js';
 import { Type, ednsOf, type Message, type ResourceRecord, type SrvRR } from '../wire/message.js';
 import { serviceTtlS } from './config.js';
 import { hexOf, parseIP } from './ip.js';
-import { Accept, acceptFor, addressRecord, fqdn, isHealthy, metaRecords, nodeAddress, serviceAddress, srvWeight, withTtl } from './records.js';
+import { Accept, acceptFor, addressRecord, fqdn, isHealthy, metaRecords, nodeAddress, nodeFqdn, serviceAddress, srvWeight, withTtl } from './records.js';
 import type { Query, Resolver } from './resolver.js';
 
 /** Records resolved behind a host name that one instance may add without EDNS (maxRecurseRecords). */
 const recurseRecordsMax = 5;
+/**
+ * With EDNS Consul adds them all; we stop at this many, so instances pointing at a large service
+ * cannot build an answer of millions of records (a reply holds at most ~4,000 anyway).
+ */
+const recurseRecordsEdnsMax = 64;
 
 type Records = [answers: ResourceRecord[], extra: ResourceRecord[]];
 const none: Records = [[], []];
@@ -38,7 +43,7 @@ export class ServiceAnswers {
 
   /** One answer per distinct address; host-name instances only when no instance has an address. */
   private addressRecords(q: Query, m: Message, dc: string, views: CheckServiceNodeView[], ttl: number, levels: number): void {
-    const seen = new Set<string>();
+    const seen = new Set<string | number>();
     let cname: ResourceRecord[] | undefined;
     let count = 0;
     const limit = this.r.config.aRecordLimit;
@@ -69,7 +74,7 @@ export class ServiceAnswers {
       const [answers, extra] = this.instanceRecords(q, dc, v, ttl, levels);
       m.answers.push(...answers);
       m.additionals.push(...extra);
-      if (cfg.nodeMetaTxt) m.additionals.push(...metaRecords(v.node, `${v.node.node}.node.${dc}.${cfg.domain}`, ttl));
+      if (cfg.nodeMetaTxt) m.additionals.push(...metaRecords(v.node, nodeFqdn(v.node, dc, cfg.domain), ttl));
     }
   }
 
@@ -83,14 +88,14 @@ export class ServiceAnswers {
     const nodeIP = parseIP(nodeAddr);
     if (svcAddr === '') {
       if (!nodeIP) return this.fromHostName(q, v, nodeAddr, ttl, levels);
-      const target = v.node.address !== nodeAddr ? this.addrName(dc, nodeIP) : `${v.node.node}.node.${dc}.${this.r.config.domain}`;
+      const target = v.node.address !== nodeAddr ? this.addrName(dc, nodeIP) : nodeFqdn(v.node, dc, this.r.config.domain);
       return this.fromIP(q, v, nodeIP, target, ttl);
     }
     const svcIP = parseIP(svcAddr);
     if (svcIP) return this.fromIP(q, v, svcIP, this.addrName(dc, svcIP), ttl);
     // A service address naming the very service asked for: use the node's address.
     if (fqdn(svcAddr) === q.req.questions[0]!.name && nodeIP) {
-      return this.fromIP(q, v, nodeIP, `${v.node.node}.node.${dc}.${this.r.config.domain}`, ttl);
+      return this.fromIP(q, v, nodeIP, nodeFqdn(v.node, dc, this.r.config.domain), ttl);
     }
     return this.fromHostName(q, v, svcAddr, ttl, levels);
   }
@@ -119,7 +124,7 @@ export class ServiceAnswers {
     for (const rr of this.r.resolveCname(q, target, levels)) {
       if (rr.type !== Type.CNAME && rr.type !== Type.A && rr.type !== Type.AAAA) continue;
       extra.push(withTtl(rr, ttl));
-      if (extra.length === recurseRecordsMax && !edns) break;
+      if (extra.length === (edns ? recurseRecordsEdnsMax : recurseRecordsMax)) break;
     }
     if (question.type === Type.SRV) return [[this.srv(q, v, target, ttl)], extra];
     return [[{ type: Type.CNAME, name: question.name, ttl, target }, ...extra], []];
@@ -130,9 +135,15 @@ export class ServiceAnswers {
   }
 }
 
-/** What makes two answers duplicates (Consul compares the records' text). */
-function recordKey(rr: ResourceRecord): string {
-  if ('ip' in rr) return `${rr.type}|${rr.ip.join('.')}`;
+/** What makes two answers duplicates (Consul compares the records' text: same owner, so type and data). */
+function recordKey(rr: ResourceRecord): string | number {
+  if ('ip' in rr) {
+    const ip = rr.ip;
+    if (ip.length === 4) return ((ip[0]! << 24) | (ip[1]! << 16) | (ip[2]! << 8) | ip[3]!) >>> 0;
+    let hex = '6:';
+    for (const b of ip) hex += b.toString(16);
+    return hex;
+  }
   if ('target' in rr) return `${rr.type}|${rr.target}`;
   return `${rr.type}`;
 }

@@ -75,14 +75,41 @@ function cut(msg: Message, n: number, index: ExtraIndex | undefined): void {
   if (index) syncExtra(index, msg);
 }
 
+/**
+ * The message's size with no compression at all, from the names' lengths: an upper bound of
+ * what any encoding takes. When it fits, trimming has nothing to do and nothing is encoded.
+ */
+export function uncompressedBound(msg: Message): number {
+  let n = 12;
+  for (const q of msg.questions) n += q.name.length + 1 + 4;
+  for (const section of [msg.answers, msg.authorities, msg.additionals]) {
+    for (const rr of section) n += recordBound(rr);
+  }
+  return n;
+}
+
+function recordBound(rr: ResourceRecord): number {
+  const head = rr.name.length + 1 + 10;
+  if ('ip' in rr) return head + rr.ip.length;
+  if ('priority' in rr) return head + 6 + rr.target.length + 1;
+  if ('target' in rr) return head + rr.target.length + 1;
+  if ('txt' in rr) return head + rr.txt.reduce((sum, t) => sum + t.length + 1, 0);
+  if ('mname' in rr) return head + rr.mname.length + rr.rname.length + 2 + 20;
+  if ('udpSize' in rr) return 11 + rr.options.reduce((sum, o) => sum + 4 + o.data.length, 0);
+  if ('rdata' in rr) return head + rr.rdata.length;
+  return head;
+}
+
 /** Consul's trimUDPResponse; true if answers were dropped. */
 export function trimUdp(enc: Encoder, msg: Message, ednsSize: number | undefined, udpAnswerLimit: number, compress: boolean): boolean {
   const count = msg.answers.length;
-  const index = msg.additionals.length > 0 ? indexExtra(msg.additionals) : undefined;
   const maxBytes = ednsSize !== undefined && ednsSize > udpBytesDefault ? ednsSize : udpBytesDefault;
   const maxAnswers = Math.min(udpAnswersMax, udpAnswerLimit);
+  const capped = maxBytes === udpBytesDefault && count > maxAnswers;
+  if (!capped && uncompressedBound(msg) <= maxBytes - 7) return false;
+  const index = msg.additionals.length > 0 ? indexExtra(msg.additionals) : undefined;
   let measureCompressed = compress;
-  if (maxBytes === udpBytesDefault && count > maxAnswers) {
+  if (capped) {
     // Measured uncompressed from here, so the reply fits 512 bytes even if a middlebox expands it.
     measureCompressed = false;
     cut(msg, maxAnswers, index);
@@ -97,8 +124,9 @@ export function trimUdp(enc: Encoder, msg: Message, ednsSize: number | undefined
 /** Consul's trimTCPResponse; true if answers were dropped. */
 export function trimTcp(enc: Encoder, msg: Message, qType: number, compress: boolean): boolean {
   const count = msg.answers.length;
-  const index = msg.additionals.length > 0 ? indexExtra(msg.additionals) : undefined;
   const limit = qType === Type.SRV ? tcpSrvAnswersMax : tcpAnswersMax;
+  if (count <= limit && uncompressedBound(msg) <= tcpBytesMax) return false;
+  const index = msg.additionals.length > 0 ? indexExtra(msg.additionals) : undefined;
   if (msg.answers.length > limit) msg.answers = msg.answers.slice(0, limit);
   while (msg.answers.length > 1 && enc.length(msg, compress) > tcpBytesMax) {
     const over = enc.length(msg, compress) - tcpBytesMax;

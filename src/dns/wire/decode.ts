@@ -18,6 +18,8 @@ export class WireError extends Error {
 export const nameOctetsMax = 255;
 export const labelOctetsMax = 63;
 export const headerBytes = 12;
+/** Compression pointers one name may follow (miekg's maxCompressionPointers). */
+export const namePointersMax = (nameOctetsMax + 1) / 2 - 2;
 
 export function decodeHeader(buf: Uint8Array): Header {
   if (buf.length < headerBytes) throw new WireError(`message of ${buf.length} bytes is shorter than a header`);
@@ -179,6 +181,7 @@ export class Reader {
     let pos = this.offset;
     let end = -1; // where the reader resumes: after the first pointer, or after the final zero
     let octets = 0;
+    let pointers = 0;
     let text = '';
     for (;;) {
       if (pos >= buf.length) throw new WireError('name runs past the end of the message');
@@ -193,6 +196,7 @@ export class Reader {
         if (pos + 1 >= buf.length) throw new WireError('compression pointer runs past the end of the message');
         const target = ((len & 0x3f) << 8) | buf[pos + 1]!;
         if (target >= pos) throw new WireError(`compression pointer at ${pos} points forward (to ${target})`);
+        if (++pointers > namePointersMax) throw new WireError(`name follows more than ${namePointersMax} compression pointers`);
         if (end < 0) end = pos + 2;
         pos = target;
         continue;
@@ -233,7 +237,11 @@ function labelText(buf: Uint8Array, from: number, to: number): string {
       break;
     }
   }
-  if (plain) return String.fromCharCode(...buf.subarray(from, to));
+  if (plain) {
+    let s = '';
+    for (let i = from; i < to; i++) s += String.fromCharCode(buf[i]!);
+    return s;
+  }
   let s = '';
   for (let i = from; i < to; i++) {
     const b = buf[i]!;

@@ -12,12 +12,15 @@ import { WireError, labelOctetsMax, nameOctetsMax } from './decode.js';
 import { Type, type Header, type Message, type ResourceRecord } from './message.js';
 
 const pointerOffsetMax = 0x3fff;
+/** Names whose suffix lists are kept (a bound: a flood of distinct names just recomputes). */
+const suffixCacheEntriesMax = 4096;
 const utf8 = new TextEncoder();
 
 export class Encoder {
   private buf = new Uint8Array(4096);
   private off = 0;
   private readonly names = new Map<string, number>();
+  private readonly suffixCache = new Map<string, string[]>();
   private compress = true;
 
   /** The message's bytes; uncompressed when `compress` is false. */
@@ -131,24 +134,73 @@ export class Encoder {
       }
     }
     if (!name.endsWith('.')) throw new WireError(`name ${JSON.stringify(name)} is not fully qualified`);
+    if (isPlainAscii(name)) this.asciiName(name, mayPoint);
+    else this.escapedName(name, mayPoint);
+  }
+
+  /** The common case: every character is one byte and no label is escaped. */
+  private asciiName(name: string, mayPoint: boolean): void {
+    if (name.length + 1 > nameOctetsMax) throw new WireError(`name ${JSON.stringify(name)} is longer than ${nameOctetsMax} octets`);
+    this.ensure(name.length + 1);
+    const suffixes = this.suffixesOf(name);
+    let at = 0;
+    for (let i = 0; at < name.length; i++) {
+      if (this.suffix(suffixes[i]!, mayPoint)) return;
+      const dot = name.indexOf('.', at);
+      const len = dot - at;
+      if (len === 0) throw new WireError(`name ${JSON.stringify(name)} has an empty label`);
+      if (len > labelOctetsMax) throw new WireError(`name ${JSON.stringify(name)} has a label longer than ${labelOctetsMax} octets`);
+      const buf = this.buf;
+      let off = this.off;
+      buf[off++] = len;
+      for (let i = at; i < dot; i++) buf[off++] = name.charCodeAt(i);
+      this.off = off;
+      at = dot + 1;
+    }
+    this.u8(0);
+  }
+
+  private escapedName(name: string, mayPoint: boolean): void {
     const labels = splitLabels(name);
     let octets = 1;
     for (const l of labels) octets += l.bytes.length + 1;
     if (octets > nameOctetsMax) throw new WireError(`name ${JSON.stringify(name)} is longer than ${nameOctetsMax} octets`);
     for (const label of labels) {
-      const suffix = name.slice(label.at);
-      if (this.compress) {
-        const p = this.names.get(suffix);
-        if (p !== undefined && mayPoint) {
-          this.u16(0xc000 | p);
-          return;
-        }
-        if (p === undefined && this.off <= pointerOffsetMax) this.names.set(suffix, this.off);
-      }
+      if (this.suffix(name.slice(label.at), mayPoint)) return;
       this.u8(label.bytes.length);
       this.bytes(label.bytes);
     }
     this.u8(0);
+  }
+
+  /**
+   * The name's suffixes at each label (`a.b.` → `a.b.`, `b.`). Kept per name, so the same
+   * strings (whose hashes V8 keeps) come back for the names every answer repeats.
+   */
+  private suffixesOf(name: string): string[] {
+    let list = this.suffixCache.get(name);
+    if (list) return list;
+    list = [];
+    for (let at = 0; at < name.length; at = name.indexOf('.', at) + 1) list.push(at === 0 ? name : name.slice(at));
+    if (this.suffixCache.size >= suffixCacheEntriesMax) this.suffixCache.clear();
+    this.suffixCache.set(name, list);
+    return list;
+  }
+
+  /**
+   * At the start of a name's suffix: writes a pointer and returns true if the suffix was written
+   * before (and pointing is allowed); else registers where it starts.
+   */
+  private suffix(suffix: string, mayPoint: boolean): boolean {
+    if (!this.compress) return false;
+    const p = this.names.get(suffix);
+    if (p !== undefined) {
+      if (!mayPoint) return false;
+      this.u16(0xc000 | p);
+      return true;
+    }
+    if (this.off <= pointerOffsetMax) this.names.set(suffix, this.off);
+    return false;
   }
 
   private lengthSlot(): number {
@@ -191,6 +243,15 @@ export class Encoder {
     this.buf.set(b, this.off);
     this.off += b.length;
   }
+}
+
+/** No escapes and no character outside ASCII: one byte per character. */
+function isPlainAscii(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x80 || c === 0x5c) return false;
+  }
+  return true;
 }
 
 interface Label {
