@@ -47,6 +47,11 @@ export class StoreCatalog implements DnsCatalog {
   external(): readonly ResourceRecord[] | undefined {
     return undefined;
   }
+
+  /** The store's state object: a new one after every write. */
+  version(): unknown {
+    return this.server.deps.store.state;
+  }
 }
 
 function* values<V>(entries: Iterable<[string, V]>): Iterable<V> {
@@ -61,5 +66,6 @@ export function withExternal(catalog: DnsCatalog, answers: ReadonlyMap<string, r
     nodes: (dc) => catalog.nodes(dc),
     services: (dc) => catalog.services(dc),
     external: (name) => answers.get(name) ?? [],
+    version: () => undefined,
   };
 }

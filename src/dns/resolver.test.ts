@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { decodeMessage } from './wire/decode.js';
 import { Rcode, Type } from './wire/message.js';
 import { dnsFixture, lines, type DnsFixture } from './test-support.js';
 
@@ -156,7 +157,7 @@ describe('service lookups', () => {
     }
     const inner = f.resolver.catalog;
     let backReads = 0;
-    const counting = { ...inner, node: inner.node.bind(inner), nodes: inner.nodes.bind(inner), services: inner.services.bind(inner), external: inner.external.bind(inner),
+    const counting = { ...inner, node: inner.node.bind(inner), nodes: inner.nodes.bind(inner), services: inner.services.bind(inner), external: inner.external.bind(inner), version: () => undefined,
       serviceNodes: (dc: string, service: string, tag: string) => {
         if (service === 'back') backReads++;
         return inner.serviceNodes(dc, service, tag);
@@ -290,6 +291,63 @@ describe('sizes', () => {
     const r = f.ask('n1.node.consul.', Type.A, { edns: 1400, ednsOptions: [ecs] });
     const opt = r.additionals.find((rr) => rr.type === Type.OPT);
     expect(opt && 'udpSize' in opt ? [opt.udpSize, [...opt.options[0]!.data]] : undefined).toEqual([1400, [0, 1, 24, 0, 192, 168, 1]]);
+  });
+});
+
+describe('replies kept between queries', () => {
+  it('answers a repeated query again from the kept reply: its ID and RD, a fresh order, the same cut', async () => {
+    const f = dnsFixture();
+    for (let i = 1; i <= 12; i++) await f.register({ Node: `k${i}`, Address: `10.7.0.${i}`, Service: { ID: 'kept', Service: 'kept', Port: 1 } });
+    const subsets = new Set<string>();
+    for (let id = 1; id <= 40; id++) {
+      const out = f.resolver.handle(f.packet('kept.service.consul.', Type.A, { id }), 'udp');
+      const r = decodeMessage(out.kind === 'reply' ? out.bytes : new Uint8Array());
+      expect([r.header.id, r.header.recursionDesired, r.answers.length, r.header.truncated]).toEqual([id, true, 3, false]);
+      expect(new Set(r.answers.map((rr) => ('ip' in rr ? rr.ip.join('.') : ''))).size).toBe(3);
+      subsets.add(lines(r.answers).join());
+    }
+    expect(subsets.size).toBeGreaterThan(10);
+    const noRd = f.packet('kept.service.consul.', Type.A, { id: 77 });
+    noRd[2] = noRd[2]! & 0xfe;
+    const out = f.resolver.handle(noRd, 'udp');
+    expect(out.kind === 'reply' && decodeMessage(out.bytes).header.recursionDesired).toBe(false);
+  });
+
+  it('puts kept SRV replies together in a fresh order, each target with its own address', async () => {
+    const f = dnsFixture();
+    for (let i = 1; i <= 8; i++) {
+      await f.register({ Node: `s${i}`, Address: `10.8.0.${i}`, NodeMeta: { idx: String(i) }, Service: { ID: 'srv', Service: 'srv', Port: 9000 + i } });
+    }
+    const orders = new Set<string>();
+    for (let id = 1; id <= 20; id++) {
+      const r = f.ask('srv.service.consul.', Type.SRV, { edns: 4096, id });
+      expect(r.header.id).toBe(id);
+      const targets = r.answers.map((rr) => ('target' in rr ? rr.target : ''));
+      orders.add(targets.join());
+      expect(targets).toHaveLength(8);
+      for (const rr of r.answers) {
+        const i = 'port' in rr ? rr.port - 9000 : 0;
+        expect('target' in rr && rr.target).toBe(`s${i}.node.dc1.consul.`);
+        expect(lines(r.additionals.filter((x) => x.name === `s${i}.node.dc1.consul.`))).toEqual([`s${i}.node.dc1.consul. 0 A 10.8.0.${i}`, `s${i}.node.dc1.consul. 0 TXT "idx=${i}"`]);
+      }
+    }
+    expect(orders.size).toBeGreaterThan(10);
+  });
+
+  it('forgets kept replies when the catalog changes, and replies with an SOA when the second turns', async () => {
+    const f = await fixture();
+    expect(f.ask('n9.node.consul.').header.rcode).toBe(Rcode.NXDOMAIN);
+    expect(f.ask('n9.node.consul.').header.rcode).toBe(Rcode.NXDOMAIN);
+    await f.register({ Node: 'n9', Address: '10.0.0.9' });
+    expect(lines(f.ask('n9.node.consul.').answers)).toEqual(['n9.node.consul. 0 A 10.0.0.9']);
+    const serial = (): number => {
+      const soa = f.ask('nope.node.consul.').authorities[0]!;
+      return 'serial' in soa ? soa.serial : -1;
+    };
+    const before = serial();
+    expect(serial()).toBe(before);
+    f.h.clock.advance(1000);
+    expect(serial()).toBe(before + 1);
   });
 });
 

@@ -5,6 +5,9 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, connect, type Server as TcpServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -130,6 +133,25 @@ describe('DNS with dig', () => {
     const all = await dig(a.host, a.dnsPort, '+tcp', 'web.service.consul');
     expect(section(all, 'ANSWER')).toHaveLength(4); // the warning instance is left out
     expect(section(await dig(a.host, a.dnsPort, 'web-node-1.node.consul'), 'ANSWER')).toEqual(['web-node-1.node.consul. 10 IN A 10.3.0.1']);
+  });
+});
+
+describe('DNS and reload', () => {
+  it('applies a changed dns_config on SIGHUP and keeps the old one when the new file is broken', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'muster-dns-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'dns.hcl');
+    writeFileSync(file, 'dns_config { node_ttl = "3s" }\n');
+    const a = await dnsAgent(['-node', 'reloaded', '-config-file', file]);
+    const ttl = async (): Promise<string> => section(await dig(a.host, a.dnsPort, 'reloaded.node.consul'), 'ANSWER')[0]?.split(' ')[1] ?? '';
+    expect(await ttl()).toBe('3');
+    writeFileSync(file, 'dns_config { node_ttl = "7s" }\n');
+    a.proc.child.kill('SIGHUP');
+    await waitFor('the new node_ttl', async () => ((await ttl()) === '7' ? true : undefined));
+    writeFileSync(file, 'recursors = ["dns.example"]\n');
+    a.proc.child.kill('SIGHUP');
+    await waitFor('the reload error', () => (a.proc.stderr().includes('Invalid recursor address: dns.example') ? true : undefined));
+    expect(await ttl()).toBe('7');
   });
 });
 

@@ -81,4 +81,9 @@ export interface DnsCatalog {
    * it again).
    */
   external(name: string): readonly ResourceRecord[] | undefined;
+  /**
+   * Changes whenever any answer might (any write to the catalog): replies are reused only while
+   * it stays the same. undefined: never reuse.
+   */
+  version(): unknown;
 }

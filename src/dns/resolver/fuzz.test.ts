@@ -83,7 +83,10 @@ function fakeCatalog(): DnsCatalog {
     if (dc === DC) return;
     throw new DnsLookupError(dc === 'dcfail' ? 'failed' : 'no-dc', `No path to datacenter`);
   };
+  // The catalog never changes: one version for the whole run, so the reply cache is exercised.
+  const version = {};
   return {
+    version: () => version,
     node(dc, name) {
       checkDc(dc);
       return nodes.find((n) => n.node.toLowerCase() === name.toLowerCase());

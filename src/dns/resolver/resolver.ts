@@ -15,6 +15,8 @@ import { ipFromReverse, parseIP, reverseName, sameIP } from './ip.js';
 import { parseQueryName } from './query-name.js';
 import { acceptFor, addressRecord, invalidNameRe, isHealthy, metaRecords, nodeAddress, shuffle } from './records.js';
 import { ServiceAnswers } from './service-answers.js';
+import { ReplyCache, cacheKey, type CacheKey } from './reply-cache.js';
+import { srvTemplate } from './srv-template.js';
 import { fitReply, trimTcp, trimUdp } from './trim.js';
 
 export type Network = 'udp' | 'tcp';
@@ -49,6 +51,14 @@ export interface Query {
    * pointing at one name resolve it once (Consul resolves it per instance).
    */
   cnames?: Map<string, readonly ResourceRecord[]>;
+  /** Set when the reply is one of many possible (shuffled, or a failure that may pass): not cached as is. */
+  volatile?: boolean;
+  /** Address records a reply cache may shuffle again (see reply-cache.ts): all of them, before trimming. */
+  shuffled?: ResourceRecord[];
+  /** SRV instances (catalog order) and the order this reply put them in (see srv-template.ts). */
+  srv?: { units: ReadonlyArray<{ answers: ResourceRecord[]; extra: ResourceRecord[] }>; order: number[] };
+  /** The reply as sent. */
+  reply?: Message;
 }
 
 /**
@@ -68,6 +78,7 @@ function inZone(name: string, zone: string): boolean {
 
 export class Resolver {
   private readonly encoder = new Encoder();
+  private readonly cache = new ReplyCache();
   readonly services: ServiceAnswers;
 
   constructor(
@@ -83,6 +94,11 @@ export class Resolver {
    * server passes one that also knows what the recursors said about host names).
    */
   handle(packet: Uint8Array, network: Network, catalog: DnsCatalog = this.catalog): Outcome {
+    const key = catalog === this.catalog ? cacheKey(packet, network) : undefined;
+    if (key) {
+      const hit = this.cache.reply(key, packet, catalog.version(), this.config, this.nowS(), this.deps.rng);
+      if (hit) return { kind: 'reply', bytes: hit, needs: [] };
+    }
     let header;
     try {
       header = decodeHeader(packet);
@@ -101,7 +117,41 @@ export class Resolver {
       if (!(err instanceof WireError)) throw err;
       return this.reject({ header, questions: partial.questions ?? [] }, Rcode.FORMERR, network);
     }
-    return this.route({ req, network, needs: [], catalog });
+    const q: Query = { req, network, needs: [], catalog };
+    const out = this.route(q);
+    if (key && out.kind === 'reply') this.remember(key, q, out);
+    return out;
+  }
+
+  private nowS(): number {
+    return Math.floor(this.deps.clock.nowMs() / 1000);
+  }
+
+  /** Keeps a reply for the next identical query, when it is the same for everyone. */
+  private remember(key: CacheKey, q: Query, out: { bytes: Uint8Array; needs: string[] }): void {
+    const m = q.reply;
+    if (!m || out.needs.length > 0 || q.volatile) return;
+    let soaSecond: number | undefined;
+    for (const rr of [...m.answers, ...m.authorities]) if (rr.type === Type.SOA && 'serial' in rr) soaSecond = rr.serial;
+    const version = q.catalog.version();
+    if (q.srv) {
+      if (m.header.truncated || m.answers.length !== q.srv.units.length) return;
+      const srv = srvTemplate(q.srv.units, q.srv.order, out.bytes, key.answersAt);
+      if (srv) this.cache.put(key, out.bytes, version, this.config, soaSecond, { srv });
+      return;
+    }
+    if (!q.shuffled) {
+      this.cache.put(key, out.bytes, version, this.config, soaSecond);
+      return;
+    }
+    const records = q.shuffled;
+    const recordBytes = records[0]!.type === Type.A ? 16 : 28;
+    const template = this.encoder.encode({ ...m, answers: records }, !this.config.disableCompression);
+    const keep = m.answers.length;
+    const tail = out.bytes.length - key.answersAt - keep * recordBytes;
+    // Only when the bytes are laid out as expected: fixed-size records, the same tail.
+    if (tail < 0 || template.length !== key.answersAt + records.length * recordBytes + tail) return;
+    this.cache.put(key, template, version, this.config, soaSecond, { shuffled: { count: records.length, keep, recordBytes } });
   }
 
   /** miekg's reply to a rejected message: its header flags, QR set, the rcode, no records. */
@@ -125,6 +175,7 @@ export class Resolver {
     if (cfg.recursion) return { kind: 'recurse', request: q.req };
     const m = replyTo(q.req);
     m.header.rcode = Rcode.REFUSED;
+    q.reply = m;
     return this.reply(m, undefined, q.network, []);
   }
 
@@ -197,6 +248,7 @@ export class Resolver {
 
   private finish(q: Query, m: Message): Outcome {
     setEdns(q.req, m);
+    q.reply = m;
     return this.reply(m, ednsOf(q.req)?.udpSize, q.network, q.needs);
   }
 
@@ -300,7 +352,7 @@ export class Resolver {
     try {
       node = q.catalog.node(dc, name);
     } catch (err) {
-      return this.lookupFailed(m, err);
+      return this.lookupFailed(q, m, err);
     }
     if (!node) return this.nxdomain(m);
     const cfg = this.config;
@@ -312,10 +364,11 @@ export class Resolver {
   }
 
   /** A failed catalog read: NXDOMAIN with the SOA for an unknown datacenter, else SERVFAIL. */
-  lookupFailed(m: Message, err: unknown): void {
+  lookupFailed(q: Query, m: Message, err: unknown): void {
     if (!(err instanceof DnsLookupError)) throw err;
     if (err.kind === 'no-dc') this.nxdomain(m);
     else m.header.rcode = Rcode.SERVFAIL;
+    q.volatile = true;
   }
 
   /** A node's address records, or a CNAME (and what it resolves to) when its address is a host name. */
@@ -375,6 +428,7 @@ export class Resolver {
     }
     const ns: ResourceRecord[] = [];
     const glue: ResourceRecord[] = [];
+    q.volatile = true;
     for (const v of shuffle(servers, (n) => this.deps.rng.int(n))) {
       if (invalidNameRe.test(v.node.node)) continue;
       const target = `${v.node.node}.node.${v.node.datacenter}.${cfg.domain}`.toLowerCase();

@@ -21,7 +21,18 @@ const recurseRecordsEdnsMax = 64;
 type Records = [answers: ResourceRecord[], extra: ResourceRecord[]];
 const none: Records = [[], []];
 
+/** One SRV instance: its answer and its additional records. */
+interface SrvUnit {
+  answers: ResourceRecord[];
+  extra: ResourceRecord[];
+}
+
+/** SRV answers kept for this many distinct questions at most. */
+const srvUnitEntriesMax = 1024;
+
 export class ServiceAnswers {
+  private readonly units = new Map<string, { version: unknown; config: unknown; units: SrvUnit[] }>();
+
   constructor(private readonly r: Resolver) {}
 
   lookup(q: Query, m: Message, dc: string, service: string, tag: string, levels: number): void {
@@ -30,13 +41,26 @@ export class ServiceAnswers {
     try {
       views = q.catalog.serviceNodes(dc, service, tag).filter((v) => isHealthy(v, cfg.onlyPassing));
     } catch (err) {
-      return this.r.lookupFailed(m, err);
+      return this.r.lookupFailed(q, m, err);
     }
     if (views.length === 0) return this.r.nxdomain(m);
-    this.r.shuffle(views);
     const ttl = serviceTtlS(cfg, service);
-    if (q.req.questions[0]!.type === Type.SRV) this.srvRecords(q, m, dc, views, ttl, levels);
-    else this.addressRecords(q, m, dc, views, ttl, levels);
+    if (q.req.questions[0]!.type === Type.SRV) {
+      // Built once per catalog version, shuffled per query (the reply cache may reorder it again).
+      const units = this.srvUnits(q, dc, service, tag, views, ttl, levels);
+      const order = this.r.shuffle(units.map((_, i) => i));
+      for (const i of order) {
+        m.answers.push(...units[i]!.answers);
+        m.additionals.push(...units[i]!.extra);
+      }
+      q.srv = { units, order };
+    } else {
+      this.addressRecords(q, m, dc, this.r.shuffle(views), ttl, levels);
+      // Address records of one type owned by the question can be shuffled again by the reply
+      // cache (unless a_record_limit chose among them); anything else is one order among many.
+      if (cfg.aRecordLimit === 0 && isShufflable(m, q.req.questions[0]!.name)) q.shuffled = m.answers.slice();
+      else q.volatile = true;
+    }
     this.r.trim(q, m);
     if (m.answers.length === 0 && !m.header.truncated) m.authorities.push(this.r.soa());
   }
@@ -64,18 +88,32 @@ export class ServiceAnswers {
     if (m.answers.length === 0 && cname) m.answers.push(...cname);
   }
 
-  private srvRecords(q: Query, m: Message, dc: string, views: CheckServiceNodeView[], ttl: number, levels: number): void {
+  /**
+   * Each instance's SRV answer and extras (its address, its node's meta), duplicates (same node,
+   * address and port) left out. Kept while the catalog and the config stay the same.
+   */
+  private srvUnits(q: Query, dc: string, service: string, tag: string, views: CheckServiceNodeView[], ttl: number, levels: number): readonly SrvUnit[] {
     const cfg = this.r.config;
+    const version = q.catalog.version();
+    const key = `${dc}\u0000${service}\u0000${tag}\u0000${q.req.questions[0]!.name}\u0000${ednsOf(q.req) ? 1 : 0}`;
+    const kept = this.units.get(key);
+    if (kept && version !== undefined && kept.version === version && kept.config === cfg) return kept.units;
+    const needsBefore = q.needs.length;
+    const units: SrvUnit[] = [];
     const seen = new Set<string>();
     for (const v of views) {
       const tuple = `${v.node.node}:${serviceAddress(v, Accept.Any)}:${v.service.port}`;
       if (seen.has(tuple)) continue;
       seen.add(tuple);
       const [answers, extra] = this.instanceRecords(q, dc, v, ttl, levels);
-      m.answers.push(...answers);
-      m.additionals.push(...extra);
-      if (cfg.nodeMetaTxt) m.additionals.push(...metaRecords(v.node, nodeFqdn(v.node, dc, cfg.domain), ttl));
+      units.push({ answers, extra: cfg.nodeMetaTxt ? [...extra, ...metaRecords(v.node, nodeFqdn(v.node, dc, cfg.domain), ttl)] : extra });
     }
+    // Built from what the recursors have not said yet: not kept.
+    if (version !== undefined && q.needs.length === needsBefore) {
+      if (this.units.size >= srvUnitEntriesMax) this.units.clear();
+      this.units.set(key, { version, config: cfg, units });
+    }
+    return units;
   }
 
   /** Consul's nodeServiceRecords: which address an instance is reached at, and its records. */
@@ -133,6 +171,12 @@ export class ServiceAnswers {
   private srv(q: Query, v: CheckServiceNodeView, target: string, ttl: number): SrvRR {
     return { type: Type.SRV, name: q.req.questions[0]!.name, ttl, priority: 1, weight: srvWeight(v), port: v.service.port, target };
   }
+}
+
+function isShufflable(m: Message, name: string): boolean {
+  const first = m.answers[0];
+  if (!first || (first.type !== Type.A && first.type !== Type.AAAA) || m.additionals.length > 0 || m.authorities.length > 0) return false;
+  return m.answers.every((rr) => rr.type === first.type && rr.name === name);
 }
 
 /** What makes two answers duplicates (Consul compares the records' text: same owner, so type and data). */
