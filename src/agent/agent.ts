@@ -255,20 +255,24 @@ export class Agent implements AgentApi {
 
   private selfMember(): MemberInfo {
     const c = this.config;
+    // Consul's serf tags: servers add their RPC port, raft version and WAN join port.
     const tags: Record<string, string> = {
       acls: '0',
       build: `${consulApiVersion}:muster-${musterVersion}`,
       dc: c.datacenter,
       id: c.nodeID,
-      port: String(c.ports.server),
-      raft_vsn: '3',
       role: c.server ? 'consul' : 'node',
       segment: '',
       vsn: '2',
       vsn_max: '3',
       vsn_min: '2',
-      wan_join_port: String(c.ports.serfWan),
     };
+    if (c.server) {
+      tags['port'] = String(c.ports.server);
+      tags['raft_vsn'] = '3';
+      tags['ft_fs'] = '1';
+      if (c.ports.serfWan > 0) tags['wan_join_port'] = String(c.ports.serfWan);
+    }
     if (c.bootstrap) tags['bootstrap'] = '1';
     if (c.bootstrapExpect > 0) tags['expect'] = String(c.bootstrapExpect);
     return {

@@ -56,7 +56,7 @@ export async function runAgentProcess(opts: AgentLoadOptions, io: ProcessIO): Pr
     }
     throw err;
   }
-  io.out(banner(config, agent));
+  io.out(banner(config));
   io.out('\n==> Log data will now stream in as it occurs:\n\n');
 
   return new Promise<number>((resolve) => {
@@ -107,7 +107,12 @@ function reload(opts: AgentLoadOptions, sink: LogSink, logger: Logger, agent: Ag
   }
 }
 
-function banner(c: RuntimeConfig, agent: Agent): string {
+/**
+ * Consul's banner rows (command/agent/agent.go): labels right-aligned to 18 columns, none with
+ * -log-json. Muster prints its own version beside the Consul API version it speaks.
+ */
+export function banner(c: RuntimeConfig): string {
+  if (c.logJson) return '';
   const row = (k: string, v: string): string => `${k.padStart(18)}: ${v}\n`;
   const p = c.ports;
   return (
@@ -118,7 +123,6 @@ function banner(c: RuntimeConfig, agent: Agent): string {
     row('Server', `${c.server} (Bootstrap: ${c.bootstrap})`) +
     row('Client Addr', `[${c.clientAddrs.join(' ')}] (HTTP: ${p.http}, HTTPS: ${p.https}, gRPC: ${p.grpc}, DNS: ${p.dns})`) +
     row('Cluster Addr', `${c.advertiseAddr} (LAN: ${p.serfLan}, WAN: ${p.serfWan})`) +
-    row('Encrypt', 'Gossip: false, TLS-Outgoing: false, TLS-Incoming: false, Auto-Encrypt-TLS: false') +
-    (agent.httpAddrs.length > 0 ? row('HTTP API', agent.httpAddrs.map((a) => `http://${a}`).join(' ')) : '')
+    row('Encrypt', 'Gossip: false, TLS-Outgoing: false, TLS-Incoming: false, Auto-Encrypt-TLS: false')
   );
 }

@@ -1,8 +1,20 @@
-/** The /v1/agent/self document, in Consul 1.8's shape. */
-import { arch, cpus } from 'node:os';
+/**
+ * The /v1/agent/self document, in Consul 1.8.7's shape (agent/agent_endpoint.go AgentSelf):
+ * `Config`, `DebugConfig` (RuntimeConfig.Sanitized(): all 206 keys, maps sorted, durations as Go
+ * prints them, secrets "hidden"), `Coord`, `Member`, `Stats`, `Meta`; `xDS` only exists with a
+ * gRPC server, which Muster does not have, so it is left out as Consul leaves it out.
+ *
+ * Values Muster acts on come from its runtime config; a setting of a feature Muster does not
+ * have shows the value Consul shows with that feature off or at its default (for the same
+ * -dev / non-dev mode). Version fields say Consul's API version; Revision says Muster's.
+ */
+import { arch, availableParallelism } from 'node:os';
 import type { RuntimeConfig } from '../config/index.js';
 import { memberJson, type MemberInfo } from '../http/index.js';
 import { formatDurationMs } from '../lib/index.js';
+import { checkFromConfig } from './checks/config.js';
+import type { CheckDefinition } from './checks/types.js';
+import { serviceFromConfig } from './service-definition.js';
 import { consulApiVersion, musterVersion } from './version.js';
 
 export interface SelfFacts {
@@ -10,8 +22,15 @@ export interface SelfFacts {
   member: MemberInfo;
   appliedIndex: number;
   leaderAddr: string;
-  stats: { services: number; checks: number };
+  /** Local services and checks; script (`check_monitors`) and TTL checks when known. */
+  stats: { services: number; checks: number; checkMonitors?: number; checkTtls?: number };
 }
+
+const revision = `muster-${musterVersion}`;
+/** Consul's session_ttl_min when unset (consul.DefaultConfig); its DebugConfig then shows 0s. */
+const sessionTtlMinMsDefault = 10_000;
+/** Consul's default raft timeouts (hashicorp/raft DefaultConfig, and DevConsulSource for -dev), before raft_multiplier. */
+const raftTimeoutsMs = { dev: [52, 35, 20], prod: [1000, 1000, 500] } as const;
 
 export function selfDocument(f: SelfFacts): Record<string, unknown> {
   const c = f.config;
@@ -20,7 +39,7 @@ export function selfDocument(f: SelfFacts): Record<string, unknown> {
       Datacenter: c.datacenter,
       NodeName: c.nodeName,
       NodeID: c.nodeID,
-      Revision: `muster-${musterVersion}`,
+      Revision: revision,
       Server: c.server,
       Version: consulApiVersion,
     },
@@ -28,111 +47,389 @@ export function selfDocument(f: SelfFacts): Record<string, unknown> {
     Coord: { Vec: [0, 0, 0, 0, 0, 0, 0, 0], Error: 1.5, Adjustment: 0, Height: 1e-5 },
     Member: memberJson(f.member),
     Stats: stats(f),
-    Meta: { 'consul-network-segment': '' },
+    Meta: sortKeys({ ...c.nodeMeta, 'consul-network-segment': '' }),
   };
 }
 
-function debugConfig(c: RuntimeConfig): Record<string, unknown> {
+/** RuntimeConfig.Sanitized(): every key, sorted as Go's encoding/json sorts a map. */
+export function debugConfig(c: RuntimeConfig): Record<string, unknown> {
+  return sortKeys({
+    ...featureOff,
+    ...modeDefaults(c),
+    ...agentSettings(c),
+    ...addressSettings(c),
+    ...dnsSettings(c),
+    ...definitions(c),
+  }) as Record<string, unknown>;
+}
+
+function agentSettings(c: RuntimeConfig): Record<string, unknown> {
+  const raw = c.raw;
   return {
-    AdvertiseAddrLAN: c.advertiseAddr,
-    BindAddr: c.bindAddr,
+    ACLDatacenter: c.primaryDatacenter,
     Bootstrap: c.bootstrap,
     BootstrapExpect: c.bootstrapExpect,
-    ClientAddrs: c.clientAddrs,
-    DNSDomain: c.domain,
-    DNSPort: c.ports.dns,
+    CheckOutputMaxSize: c.checkOutputMaxSize,
+    CheckUpdateInterval: formatDurationMs(c.checkUpdateIntervalMs),
     DataDir: c.dataDir,
     Datacenter: c.datacenter,
-    DevMode: c.devMode,
-    EnableDebug: c.enableDebug,
-    GRPCPort: c.ports.grpc,
-    HTTPAddrs: c.httpAddrs.map((a) => `tcp://${a}:${c.ports.http}`),
-    HTTPPort: c.ports.http,
-    HTTPSPort: c.ports.https,
-    KVMaxValueSize: c.kvValueBytesMax,
-    LogJSON: c.logJson,
-    LogLevel: c.logLevel.toUpperCase(),
-    MaxQueryTime: formatDurationMs(c.queryWaitMsMax),
     DefaultQueryTime: formatDurationMs(c.queryWaitMsDefault),
+    DevMode: c.devMode,
+    DisableAnonymousSignature: raw['disable_anonymous_signature'] === true,
+    DisableHostNodeID: c.disableHostNodeID,
+    DisableUpdateCheck: raw['disable_update_check'] === true,
+    EnableDebug: c.enableDebug,
+    EnableLocalScriptChecks: c.enableLocalScriptChecks,
+    EnableRemoteScriptChecks: c.enableScriptChecks,
+    KVMaxValueSize: c.kvValueBytesMax,
+    // Consul's -dev / server defaults: servers skip the leave on SIGINT, clients leave on SIGTERM.
+    LeaveOnTerm: !c.server,
+    Logging: {
+      EnableSyslog: false,
+      LogFilePath: '',
+      LogJSON: c.logJson,
+      LogLevel: typeof raw['log_level'] === 'string' ? raw['log_level'] : c.logLevel.toUpperCase(),
+      LogRotateBytes: 0,
+      LogRotateDuration: '0s',
+      LogRotateMaxFiles: 0,
+      Name: '',
+      SyslogFacility: 'LOCAL0',
+    },
+    MaxQueryTime: formatDurationMs(c.queryWaitMsMax),
     NodeID: c.nodeID,
-    NodeMeta: c.nodeMeta,
+    NodeMeta: { ...c.nodeMeta },
     NodeName: c.nodeName,
     PidFile: c.pidFile,
     PrimaryDatacenter: c.primaryDatacenter,
-    RaftMultiplier: c.raftMultiplier,
-    SerfAdvertiseAddrLAN: `tcp://${c.advertiseAddr}:${c.ports.serfLan}`,
-    SerfAdvertiseAddrWAN: `tcp://${c.advertiseAddr}:${c.ports.serfWan}`,
-    SerfBindAddrLAN: `tcp://${c.bindAddr}:${c.ports.serfLan}`,
-    SerfBindAddrWAN: `tcp://${c.bindAddr}:${c.ports.serfWan}`,
-    SerfPortLAN: c.ports.serfLan,
-    SerfPortWAN: c.ports.serfWan,
-    SessionTTLMin: formatDurationMs(c.sessionTtlMinMs),
-    CheckOutputMaxSize: c.checkOutputMaxSize,
-    CheckUpdateInterval: formatDurationMs(c.checkUpdateIntervalMs),
-    EnableLocalScriptChecks: c.enableLocalScriptChecks,
-    EnableRemoteScriptChecks: c.enableScriptChecks,
+    Revision: revision,
     ServerMode: c.server,
-    ServerPort: c.ports.server,
+    SessionTTLMin: c.sessionTtlMinMs === sessionTtlMinMsDefault ? '0s' : formatDurationMs(c.sessionTtlMinMs),
+    SkipLeaveOnInt: c.server,
+    Telemetry: { ...telemetryOff, PrometheusRetentionTime: formatDurationMs(c.prometheusRetentionMs) },
     TxnMaxReqLen: c.txnRequestBytesMax,
-    UIEnabled: c.uiEnabled,
+    Version: consulApiVersion,
   };
 }
 
+/** A net.Addr as Sanitized() prints it: `tcp://1.2.3.4:8500`, `tcp://[::1]:8500`, `unix:///path`. */
+function netAddr(scheme: string, ip: string, port: number): string {
+  if (ip.startsWith('unix://')) return ip;
+  return `${scheme}://${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
+}
+
+function addressSettings(c: RuntimeConfig): Record<string, unknown> {
+  const p = c.ports;
+  const adv = c.advertiseAddr;
+  const family = adv.includes(':') ? 'ipv6' : 'ipv4';
+  const wanOn = p.serfWan >= 0;
+  return {
+    AdvertiseAddrLAN: adv,
+    AdvertiseAddrWAN: adv,
+    BindAddr: c.bindAddr,
+    ClientAddrs: [...c.clientAddrs],
+    // ports.grpc and ports.https as configured (the banner shows them too); Muster serves neither yet.
+    GRPCAddrs: p.grpc > 0 ? c.clientAddrs.map((a) => netAddr('tcp', a, p.grpc)) : [],
+    GRPCPort: p.grpc,
+    HTTPAddrs: p.http > 0 ? c.httpAddrs.map((a) => netAddr('tcp', a, p.http)) : [],
+    HTTPPort: p.http,
+    HTTPSAddrs: p.https > 0 ? c.clientAddrs.map((a) => netAddr('tcp', a, p.https)) : [],
+    HTTPSPort: p.https,
+    RPCAdvertiseAddr: netAddr('tcp', adv, p.server),
+    RPCBindAddr: netAddr('tcp', c.bindAddr, p.server),
+    SerfAdvertiseAddrLAN: netAddr('tcp', adv, p.serfLan),
+    SerfAdvertiseAddrWAN: wanOn ? netAddr('tcp', adv, p.serfWan) : '',
+    SerfBindAddrLAN: netAddr('tcp', c.bindAddr, p.serfLan),
+    SerfBindAddrWAN: wanOn ? netAddr('tcp', c.bindAddr, p.serfWan) : '',
+    SerfPortLAN: p.serfLan,
+    SerfPortWAN: p.serfWan,
+    ServerPort: p.server,
+    TaggedAddresses: { lan: adv, [`lan_${family}`]: adv, wan: adv, [`wan_${family}`]: adv },
+  };
+}
+
+function dnsSettings(c: RuntimeConfig): Record<string, unknown> {
+  const d = c.dns;
+  const port = c.ports.dns;
+  const on = port > 0 ? d.addrs : [];
+  return {
+    DNSARecordLimit: d.aRecordLimit,
+    // Consul lists every TCP address, then the same addresses over UDP.
+    DNSAddrs: [...on.map((a) => netAddr('tcp', a, port)), ...on.filter((a) => !a.startsWith('unix://')).map((a) => netAddr('udp', a, port))],
+    DNSAllowStale: d.allowStale,
+    // Consul shows domain and alt_domain as written; its DNS server qualifies them.
+    DNSAltDomain: typeof c.raw['alt_domain'] === 'string' ? c.raw['alt_domain'] : '',
+    DNSDisableCompression: d.disableCompression,
+    DNSDomain: typeof c.raw['domain'] === 'string' ? c.raw['domain'] : c.domain,
+    DNSEnableTruncate: d.enableTruncate,
+    DNSMaxStale: formatDurationMs(d.maxStaleMs),
+    DNSNodeMetaTXT: d.nodeMetaTxt,
+    DNSNodeTTL: formatDurationMs(d.nodeTtlMs),
+    DNSOnlyPassing: d.onlyPassing,
+    DNSPort: port,
+    DNSRecursorTimeout: formatDurationMs(d.recursorTimeoutMs),
+    DNSRecursors: [...d.recursors],
+    DNSSOA: { Expire: d.soa.expire, Minttl: d.soa.minttl, Refresh: d.soa.refresh, Retry: d.soa.retry },
+    DNSServiceTTL: Object.fromEntries([...d.serviceTtlMs].map(([name, ms]) => [name, formatDurationMs(ms)])),
+    DNSUDPAnswerLimit: d.udpAnswerLimit,
+  };
+}
+
+/** Gossip, Raft and coordinate tuning Muster does not have: Consul's defaults for -dev or not. */
+function modeDefaults(c: RuntimeConfig): Record<string, unknown> {
+  const dev = c.devMode;
+  const m = c.raftMultiplier;
+  const [election, heartbeat, lease] = dev ? raftTimeoutsMs.dev : raftTimeoutsMs.prod;
+  const gossip = (lan: boolean): Record<string, unknown> => {
+    const pre = lan ? 'GossipLAN' : 'GossipWAN';
+    const [interval, probe, timeout, suspicion] = dev ? ['100ms', '100ms', '100ms', 3] : lan ? ['200ms', '1s', '500ms', 4] : ['500ms', '5s', '3s', 6];
+    return {
+      [`${pre}GossipInterval`]: interval,
+      [`${pre}GossipNodes`]: 3,
+      [`${pre}ProbeInterval`]: probe,
+      [`${pre}ProbeTimeout`]: timeout,
+      [`${pre}RetransmitMult`]: 4,
+      [`${pre}SuspicionMult`]: suspicion,
+    };
+  };
+  return {
+    ConsulCoordinateUpdatePeriod: dev ? '100ms' : '5s',
+    ConsulRaftElectionTimeout: formatDurationMs(election * m),
+    ConsulRaftHeartbeatTimeout: formatDurationMs(heartbeat * m),
+    ConsulRaftLeaderLeaseTimeout: formatDurationMs(lease * m),
+    ConsulServerHealthInterval: dev ? '10ms' : '2s',
+    DisableKeyringFile: dev,
+    ...gossip(true),
+    ...gossip(false),
+  };
+}
+
+/** The `service` and `check` blocks of the config files, as structs.ServiceDefinition and CheckDefinition. */
+function definitions(c: RuntimeConfig): Record<string, unknown> {
+  const services: unknown[] = [];
+  for (const raw of c.services) {
+    try {
+      const { service: s, checks } = serviceFromConfig(raw);
+      services.push({
+        Address: s.address,
+        Check: checkType(undefined),
+        Checks: checks.map((d) => checkType(d)),
+        Connect: null,
+        EnableTagOverride: s.enableTagOverride,
+        EnterpriseMeta: {},
+        ID: s.id,
+        Kind: s.kind,
+        Meta: { ...s.meta },
+        Name: s.service,
+        Port: s.port,
+        Proxy: null,
+        TaggedAddresses: Object.fromEntries(Object.entries(s.taggedAddresses).map(([k, a]) => [k, { Address: a.address, Port: a.port }])),
+        Tags: [...s.tags],
+        Token: 'hidden',
+        Weights: { Passing: s.weights.passing, Warning: s.weights.warning },
+      });
+    } catch {
+      // A block the agent refused at start-up; it is not part of the running config.
+    }
+  }
+  const checks: unknown[] = [];
+  for (const raw of c.checks) {
+    try {
+      const d = checkFromConfig(raw);
+      const { CheckID: _id, ProxyGRPC: _g, ProxyHTTP: _h, ...common } = checkType(d);
+      checks.push({ ...common, EnterpriseMeta: {}, ID: d.id, ServiceID: d.serviceID, Token: 'hidden' });
+    } catch {
+      // as above
+    }
+  }
+  return { Checks: checks, Services: services };
+}
+
+/** structs.CheckType (a service's check); `undefined` is the zero value of a service's `Check`. */
+function checkType(d: CheckDefinition | undefined): Record<string, unknown> {
+  const ms = (v: number | undefined): string => formatDurationMs(v ?? 0);
+  return {
+    AliasNode: d?.aliasNode ?? '',
+    AliasService: d?.aliasService ?? '',
+    Body: d?.body ?? '',
+    CheckID: d?.id ?? '',
+    DeregisterCriticalServiceAfter: ms(d?.deregisterCriticalServiceAfterMs),
+    DockerContainerID: d?.dockerContainerID ?? '',
+    FailuresBeforeCritical: d?.failuresBeforeCritical ?? 0,
+    GRPC: d?.grpc ?? '',
+    GRPCUseTLS: d?.grpcUseTLS ?? false,
+    HTTP: d?.http ?? '',
+    Header: { ...d?.header },
+    Interval: ms(d?.intervalMs),
+    Method: d?.method ?? '',
+    Name: d?.name ?? '',
+    Notes: d?.notes ?? '',
+    OutputMaxSize: d?.outputMaxSize ?? 0,
+    ProxyGRPC: '',
+    ProxyHTTP: '',
+    ScriptArgs: [...(d?.scriptArgs ?? [])],
+    Shell: d?.shell ?? '',
+    Status: d?.status ?? '',
+    SuccessBeforePassing: d?.successBeforePassing ?? 0,
+    TCP: d?.tcp ?? '',
+    TLSSkipVerify: d?.tlsSkipVerify ?? false,
+    TTL: ms(d?.ttlMs),
+    Timeout: ms(d?.timeoutMs),
+  };
+}
+
+const telemetryOff: Record<string, unknown> = {
+  ...fill([], ['AllowedPrefixes', 'BlockedPrefixes', 'DogstatsdTags']),
+  ...fill('', ['APIApp', 'APIURL', 'BrokerID', 'BrokerSelectTag', 'CheckDisplayName', 'CheckForceMetricActivation', 'CheckID', 'CheckInstanceID', 'CheckSearchTag', 'CheckTags', 'SubmissionInterval', 'SubmissionURL'].map((k) => `Circonus${k}`)),
+  ...fill('', ['DogstatsdAddr', 'StatsdAddr', 'StatsiteAddr']),
+  ...fill(false, ['Disable', 'DisableHostname']),
+  CirconusAPIToken: 'hidden',
+  FilterDefault: true,
+  MetricsPrefix: 'consul',
+};
+
+/** Each key given the same value (a fresh copy of an empty list or map). */
+function fill(value: unknown, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((k) => [k, Array.isArray(value) ? [] : typeof value === 'object' && value !== null ? {} : value]));
+}
+
+/** Settings of features Muster does not have (ACLs, TLS, Connect, autopilot, joins, segments, ...), at Consul's defaults. */
+const featureOff: Record<string, unknown> = {
+  ...fill('hidden', ['ACLAgentMasterToken', 'ACLAgentToken', 'ACLMasterToken', 'ACLReplicationToken', 'ACLToken', 'EncryptKey', 'KeyFile']),
+  ...fill('', ['CAFile', 'CAPath', 'CertFile', 'ConnectCAProvider', 'SegmentName', 'ServerName', 'UIDir', 'UnixSocketGroup', 'UnixSocketMode', 'UnixSocketUser', 'VersionPrerelease']),
+  ...fill(false, [
+    'ACLEnableKeyListPolicy', 'ACLEnableTokenPersistence', 'ACLTokenReplication', 'ACLsEnabled', 'AutoEncryptAllowTLS', 'AutoEncryptTLS',
+    'AutopilotDisableUpgradeMigration', 'ConnectEnabled', 'ConnectMeshGatewayWANFederationEnabled', 'DNSUseCache', 'DisableCoordinates',
+    'DisableHTTPUnprintableCharFilter', 'DiscardCheckOutput', 'EnableAgentTLSForChecks', 'EnableCentralServiceConfig', 'EnableUI', 'NonVotingServer',
+    'RejoinAfterLeave', 'TLSPreferServerCipherSuites', 'TranslateWANAddrs', 'VerifyIncoming', 'VerifyIncomingHTTPS', 'VerifyIncomingRPC', 'VerifyOutgoing',
+    'VerifyServerHostname',
+  ]),
+  ...fill([], [
+    'AllowWriteHTTPFrom', 'AutoEncryptDNSSAN', 'AutoEncryptIPSAN', 'ConfigEntryBootstrap', 'HTTPBlockEndpoints', 'PrimaryGateways', 'RetryJoinLAN',
+    'RetryJoinWAN', 'Segments', 'SerfAllowedCIDRsLAN', 'SerfAllowedCIDRsWAN', 'StartJoinAddrsLAN', 'StartJoinAddrsWAN', 'TLSCipherSuites', 'Watches',
+  ]),
+  ...fill({}, ['ConnectCAConfig', 'EnterpriseRuntimeConfig', 'HTTPResponseHeaders']),
+  ...fill(0, ['AutopilotMinQuorum', 'RaftProtocol', 'RaftSnapshotThreshold', 'RaftTrailingLogs', 'RetryJoinMaxAttemptsLAN', 'RetryJoinMaxAttemptsWAN']),
+  ...fill('0s', ['ACLRoleTTL', 'ConnectTestCALeafRootChangeSpread', 'DNSCacheMaxAge', 'DiscoveryMaxStale', 'RaftSnapshotInterval', 'ReconnectTimeoutLAN', 'ReconnectTimeoutWAN']),
+  ...fill('30s', ['ACLPolicyTTL', 'ACLTokenTTL', 'CheckReapInterval', 'PrimaryGatewaysInterval', 'RetryJoinIntervalLAN', 'RetryJoinIntervalWAN']),
+  ...fill('5s', ['HTTPSHandshakeTimeout', 'LeaveDrainTime', 'RPCHandshakeTimeout']),
+  ...fill(true, ['AutopilotCleanupDeadServers', 'DisableRemoteExec', 'EncryptVerifyIncoming', 'EncryptVerifyOutgoing', 'HTTPUseCache']),
+  ...fill(64, ['SegmentLimit', 'SegmentNameLimit', 'SyncCoordinateRateTarget']),
+  ACLDefaultPolicy: 'allow',
+  ACLDisabledTTL: '2m0s',
+  ACLDownPolicy: 'extend-cache',
+  AEInterval: '1m0s',
+  AutoConfig: {
+    Authorizer: {
+      AllowReuse: false,
+      AuthMethod: {
+        ACLAuthMethodEnterpriseFields: {},
+        Config: {
+          ...fill(null, ['BoundAudiences', 'ClaimMappings', 'JWTSupportedAlgs', 'JWTValidationPubKeys', 'ListClaimMappings']),
+          ...fill('', ['BoundIssuer', 'JWKSCACert', 'JWKSURL', 'OIDCDiscoveryCACert', 'OIDCDiscoveryURL']),
+          ...fill(0, ['ClockSkewLeeway', 'ExpirationLeeway', 'NotBeforeLeeway']),
+        },
+        ...fill('', ['Description', 'DisplayName', 'TokenLocality']),
+        EnterpriseMeta: {},
+        MaxTokenTTL: '0s',
+        Name: 'Auto Config Authorizer',
+        RaftIndex: { CreateIndex: 0, ModifyIndex: 0 },
+        Type: 'jwt',
+      },
+      ClaimAssertions: [],
+      Enabled: false,
+    },
+    ...fill([], ['DNSSANs', 'IPSANs', 'ServerAddresses']),
+    Enabled: false,
+    IntroToken: 'hidden',
+    IntroTokenFile: '',
+  },
+  AutopilotLastContactThreshold: '200ms',
+  AutopilotMaxTrailingLogs: 250,
+  AutopilotRedundancyZoneTag: '',
+  AutopilotServerStabilizationTime: '10s',
+  AutopilotUpgradeVersionTag: '',
+  Cache: { EntryFetchMaxBurst: 2, EntryFetchRate: Number.MAX_VALUE },
+  CheckDeregisterIntervalMin: '1m0s',
+  ConnectSidecarMaxPort: 21255,
+  ConnectSidecarMinPort: 21000,
+  ConsulCoordinateUpdateBatchSize: 128,
+  ConsulCoordinateUpdateMaxBatches: 5,
+  ExposeMaxPort: 21755,
+  ExposeMinPort: 21500,
+  HTTPMaxConnsPerClient: 200,
+  RPCHoldTimeout: '7s',
+  RPCMaxBurst: 1000,
+  RPCMaxConnsPerClient: 100,
+  RPCProtocol: 2,
+  RPCRateLimit: -1,
+  SyncCoordinateIntervalMin: '15s',
+  TLSMinVersion: 'tls12',
+  UIContentPath: '/ui/',
+};
+
+/** Go's encoding/json writes a map's keys sorted; Sanitized() turns every struct into a map. */
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v === null || typeof v !== 'object') return v;
+  const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(entries.map(([k, x]) => [k, sortKeys(x)]));
+}
+
+/** Agent.Stats(): the server's sections, or a client's (`known_servers`, no raft, no WAN pool). */
 function stats(f: SelfFacts): Record<string, Record<string, string>> {
   const c = f.config;
-  const applied = String(f.appliedIndex);
-  return {
-    agent: { check_monitors: '0', check_ttls: '0', checks: String(f.stats.checks), services: String(f.stats.services) },
-    build: { prerelease: '', revision: `muster-${musterVersion}`, version: consulApiVersion },
-    consul: {
-      acl: 'disabled',
-      bootstrap: String(c.bootstrap),
-      known_datacenters: '1',
-      leader: String(c.server),
-      leader_addr: f.leaderAddr,
-      server: String(c.server),
-    },
-    raft: {
-      applied_index: applied,
-      commit_index: applied,
-      fsm_pending: '0',
-      last_contact: '0',
-      last_log_index: applied,
-      last_log_term: '1',
-      last_snapshot_index: '0',
-      last_snapshot_term: '0',
-      latest_configuration: `[{Suffrage:Voter ID:${c.nodeID} Address:${f.leaderAddr}}]`,
-      latest_configuration_index: '0',
-      num_peers: '0',
-      protocol_version: '3',
-      protocol_version_max: '3',
-      protocol_version_min: '0',
-      snapshot_version_max: '1',
-      snapshot_version_min: '0',
-      state: 'Leader',
-      term: '1',
-    },
-    runtime: {
-      arch: arch() === 'x64' ? 'amd64' : arch(),
-      cpu_count: String(cpus().length),
-      goroutines: '0',
-      max_procs: String(cpus().length),
-      os: process.platform,
-      version: process.version,
-    },
-    serf_lan: {
-      coordinate_resets: '0',
-      encrypted: 'false',
-      event_queue: '0',
-      event_time: '1',
-      failed: '0',
-      health_score: '0',
-      intent_queue: '0',
-      left: '0',
-      member_time: '1',
-      members: '1',
-      query_queue: '0',
-      query_time: '1',
-    },
+  const ownRpc = netAddr('tcp', c.advertiseAddr, c.ports.server).slice('tcp://'.length);
+  // This server leads when the leader's address is its own (the server module writes IPv6 without brackets).
+  const leader = f.leaderAddr === ownRpc || f.leaderAddr === `${c.advertiseAddr}:${c.ports.server}`;
+  const s = f.stats;
+  const out: Record<string, Record<string, string>> = {
+    agent: { check_monitors: String(s.checkMonitors ?? 0), check_ttls: String(s.checkTtls ?? 0), checks: String(s.checks), services: String(s.services) },
+    build: { prerelease: '', revision, version: consulApiVersion },
+    consul: c.server
+      ? { acl: 'disabled', bootstrap: String(c.bootstrap), known_datacenters: '1', leader: String(leader), leader_addr: f.leaderAddr, server: 'true' }
+      : { acl: 'disabled', known_servers: '0', server: 'false' },
   };
+  if (c.server) out['raft'] = raftStats(f, ownRpc, leader);
+  out['runtime'] = runtimeStats();
+  out['serf_lan'] = serfStats();
+  if (c.server && c.ports.serfWan >= 0) out['serf_wan'] = serfStats();
+  return out;
+}
+
+function raftStats(f: SelfFacts, ownRpc: string, leader: boolean): Record<string, string> {
+  const applied = String(f.appliedIndex);
+  return sortKeys({
+    ...fill(applied, ['applied_index', 'commit_index', 'last_log_index']),
+    ...fill('0', ['fsm_pending', 'last_contact', 'last_snapshot_index', 'last_snapshot_term', 'latest_configuration_index', 'num_peers', 'protocol_version_min', 'snapshot_version_min']),
+    ...fill('3', ['protocol_version', 'protocol_version_max']),
+    ...fill('1', ['last_log_term', 'snapshot_version_max', 'term']),
+    latest_configuration: `[{Suffrage:Voter ID:${f.config.nodeID} Address:${ownRpc}}]`,
+    state: leader ? 'Leader' : 'Follower',
+  }) as Record<string, string>;
+}
+
+/** runtime.GOOS / GOARCH spellings of Node's platform and arch. */
+const goOs: Record<string, string> = { win32: 'windows' };
+const goArch: Record<string, string> = { x64: 'amd64', ia32: '386' };
+
+function runtimeStats(): Record<string, string> {
+  const cpus = String(availableParallelism());
+  return {
+    arch: goArch[arch()] ?? arch(),
+    cpu_count: cpus,
+    // Go's goroutine count has no Node counterpart.
+    goroutines: '0',
+    max_procs: cpus,
+    os: goOs[process.platform] ?? process.platform,
+    version: process.version,
+  };
+}
+
+/** One member, itself, until gossip exists (issue 5). */
+function serfStats(): Record<string, string> {
+  return sortKeys({
+    ...fill('0', ['coordinate_resets', 'event_queue', 'failed', 'health_score', 'intent_queue', 'left', 'query_queue']),
+    ...fill('1', ['event_time', 'member_time', 'members', 'query_time']),
+    encrypted: 'false',
+  }) as Record<string, string>;
 }

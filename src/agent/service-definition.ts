@@ -209,8 +209,9 @@ export function serviceFromConfig(raw: Record<string, unknown>): ServiceDefiniti
   };
   const checks: CheckDefinition[] = [];
   try {
-    if (raw['check']) checks.push(checkFromConfig(raw['check'] as Record<string, unknown>));
+    // Consul's serviceVal: the `checks` list first, then `check` (this order numbers the IDs).
     for (const c of (raw['checks'] as Array<Record<string, unknown>> | undefined) ?? []) checks.push(checkFromConfig(c));
+    if (raw['check']) checks.push(checkFromConfig(raw['check'] as Record<string, unknown>));
   } catch (err) {
     if (err instanceof CheckConfigError) throw new MusterError('ERR_CONFIG', err.message);
     throw err;

@@ -35,10 +35,9 @@ export const defaultSource: Raw = {
   limits: { kv_max_value_size: 524288, txn_max_req_len: 524288, http_max_conns_per_client: 200 },
 };
 
-/** `-dev`: one in-memory server, bootstrapped, everything on 127.0.0.1, UI on, DEBUG logs. */
+/** `-dev`: one in-memory server (it elects itself; Consul shows Bootstrap false), everything on 127.0.0.1, UI on, DEBUG logs. */
 export const devSource: Raw = {
   bind_addr: '127.0.0.1',
-  bootstrap: true,
   disable_anonymous_signature: true,
   disable_keyring_file: true,
   enable_debug: true,

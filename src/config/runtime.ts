@@ -81,13 +81,13 @@ function duration(raw: Raw, k: string): number {
   return ms;
 }
 
-/** A single block key and its list form, merged: `service {}` plus `services = [...]`. */
+/** A block key's list form and its single form, merged as Consul does: `services = [...]`, then `service {}`. */
 function blocks(raw: Raw, one: string, many: string): Raw[] {
   const out: Raw[] = [];
-  const single = raw[one];
-  if (single && typeof single === 'object') out.push(...(Array.isArray(single) ? (single as Raw[]) : [single as Raw]));
   const list = raw[many];
   if (Array.isArray(list)) out.push(...(list as Raw[]));
+  const single = raw[one];
+  if (single && typeof single === 'object') out.push(...(Array.isArray(single) ? (single as Raw[]) : [single as Raw]));
   return out;
 }
 

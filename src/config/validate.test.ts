@@ -77,7 +77,7 @@ describe('buildRuntime', () => {
 
   it('gives the dev defaults with -dev', () => {
     const rt = buildRuntime(mergeSources(base, validateSource('dev', devSource)), host, true);
-    expect(rt).toMatchObject({ server: true, bootstrap: true, bindAddr: '127.0.0.1', advertiseAddr: '127.0.0.1', logLevel: 'debug', raftMultiplier: 1, uiEnabled: true });
+    expect(rt).toMatchObject({ server: true, bootstrap: false, bindAddr: '127.0.0.1', advertiseAddr: '127.0.0.1', logLevel: 'debug', raftMultiplier: 1, uiEnabled: true });
     expect(rt.ports.grpc).toBe(8502);
   });
 

@@ -40,3 +40,9 @@ export const monitorBufferLinesMax = 512;
  * caller cannot grow memory without end (e.g. a label taken from a request path).
  */
 export const metricsSeriesMax = 4096;
+
+/**
+ * Gossip broadcasts waiting to be piggybacked: serf's MaxQueueDepth default and the floor
+ * Consul sets (lib/serf.go MinQueueDepth); with many members the bound is 2 × members.
+ */
+export const gossipBroadcastQueueDepthMax = 4096;
