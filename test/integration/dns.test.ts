@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createServer, connect, type Server as TcpServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Encoder, Type, decodeMessage, type Message, type ResourceRecord } from '../../src/dns/index.js';
+import { Encoder, Type, decodeMessage, emptyHeader, type Message, type ResourceRecord } from '../../src/dns/index.js';
 import { freePort, startAgent, uniqueLoopback, waitFor, within, type DevAgent } from '../helpers/process.js';
 
 const execFileP = promisify(execFile);
@@ -205,6 +205,42 @@ describe('DNS through other servers', () => {
     const out = await dig(a.host, a.dnsPort, 'example.org');
     expect(status(out)).toBe('SERVFAIL');
     expect(flags(out)).toContain('ra');
+  });
+});
+
+describe('DNS over TCP', () => {
+  it('answers pipelined queries on one connection, in order', async () => {
+    const a = await dnsAgent(['-node', 'piped']);
+    const names = ['piped.node.consul.', 'consul.service.consul.', 'nope.node.consul.'];
+    const encoder = new Encoder();
+    const frames = names.map((name, i) => {
+      const q = encoder.encode({ header: { ...emptyHeader(100 + i), recursionDesired: true }, questions: [{ name, type: Type.A, class: 1 }], answers: [], authorities: [], additionals: [] });
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(q.length);
+      return Buffer.concat([len, q]);
+    });
+    const replies = await new Promise<Message[]>((resolve, reject) => {
+      const s = connect({ host: a.host, port: a.dnsPort }, () => s.write(Buffer.concat(frames)));
+      let buf = Buffer.alloc(0);
+      const out: Message[] = [];
+      s.on('data', (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+          out.push(decodeMessage(buf.subarray(2, 2 + buf.readUInt16BE(0))));
+          buf = buf.subarray(2 + buf.readUInt16BE(0));
+        }
+        if (out.length === names.length) {
+          s.end();
+          resolve(out);
+        }
+      });
+      s.on('error', reject);
+    });
+    expect(replies.map((r) => [r.header.id, r.header.rcode, r.answers.length])).toEqual([
+      [100, 0, 1],
+      [101, 0, 1],
+      [102, 3, 0],
+    ]);
   });
 });
 
