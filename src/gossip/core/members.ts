@@ -196,6 +196,24 @@ export class Members {
     }
   }
 
+  /**
+   * After a full probe round (memberlist's resetNodes): members dead or left for longer than
+   * `deadForMs` are forgotten, and the probe order is shuffled again.
+   */
+  resetOrder(deadForMs: number): void {
+    const now = this.deps.clock.monotonicMs();
+    const keep = this.order.filter((m) => {
+      const gone = (m.state === 'dead' || m.state === 'left') && now - m.stateChangeMs > deadForMs && m.name !== this.deps.selfName;
+      if (gone) this.byName.delete(m.name);
+      return !gone;
+    });
+    for (let i = keep.length - 1; i > 0; i--) {
+      const j = this.deps.rng.int(i + 1);
+      [keep[i], keep[j]] = [keep[j]!, keep[i]!];
+    }
+    this.order.splice(0, this.order.length, ...keep);
+  }
+
   /** Says we are alive with an incarnation above the accused one (memberlist's refute). */
   private refute(me: Member, accused: number): void {
     let inc = this.nextIncarnation();

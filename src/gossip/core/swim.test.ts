@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock, SeededRng, type Rng } from '../../lib/index.js';
+import { lanTiming, type SwimTiming } from './config.js';
+import type { Address } from './messages.js';
+import { Swim } from './swim.js';
+
+const key = (a: Address): string => `${a.ip}:${a.port}`;
+
+/** Members on a simulated network: latency 1–5 ms, optional loss, members that can be cut off. */
+function pool(n: number, options: { seed?: number; loss?: number; timing?: SwimTiming } = {}) {
+  const clock = new ManualClock(0);
+  const rng: Rng = new SeededRng(options.seed ?? 1);
+  const timing = options.timing ?? lanTiming;
+  const swims = new Map<string, Swim>();
+  const down = new Set<string>();
+  const deaths: Array<{ at: number; by: string; of: string }> = [];
+  let bytes = 0;
+  const names = Array.from({ length: n }, (_, i) => `m${i}`);
+  const addressOf = (i: number): Address => ({ ip: `10.0.${i >> 8}.${i & 255}`, port: 8301 });
+  names.forEach((name, i) => {
+    const self = { name, address: addressOf(i), meta: new Uint8Array(), vsn: [1, 5, 2, 2, 5, 4] };
+    const swim = new Swim({
+      clock,
+      rng: new SeededRng((options.seed ?? 1) * 1000 + i),
+      timing,
+      self,
+      send: (to, packet) => {
+        bytes += packet.length;
+        if (down.has(name) || down.has(key(to)) || rng.next() < (options.loss ?? 0)) return;
+        clock.setTimer(1 + rng.int(5), () => {
+          if (!down.has(key(to))) swims.get(key(to))?.handlePacket(self.address, packet);
+        });
+      },
+      events: { join: () => {}, update: () => {}, leave: (m) => deaths.push({ at: clock.monotonicMs(), by: name, of: m.name }) },
+    });
+    swims.set(key(self.address), swim);
+  });
+  // As after a push/pull: everyone knows everyone at incarnation 1.
+  const all = [...swims.values()];
+  names.forEach((name, i) => {
+    for (const s of all) s.members.alive({ type: 'alive', incarnation: 1, node: name, address: addressOf(i), meta: new Uint8Array(), vsn: [1, 5, 2, 2, 5, 4] });
+  });
+  for (const s of all) s.start();
+  return {
+    clock,
+    swims: all,
+    deaths,
+    bytes: () => bytes,
+    kill: (i: number) => down.add(key(addressOf(i))) && down.add(names[i]!),
+    stateOf: (i: number) => all.map((s, j) => (j === i ? 'self' : s.members.get(names[i]!)?.state)),
+  };
+}
+
+describe('SWIM over a simulated network', () => {
+  it('keeps 10 healthy members alive everywhere for a minute without a single suspicion', () => {
+    const p = pool(10);
+    p.clock.advance(60_000);
+    expect(p.deaths).toEqual([]);
+    for (const s of p.swims) expect(s.members.all().every((m) => m.state === 'alive')).toBe(true);
+    expect(p.swims.every((s) => s.awareness.score === 0)).toBe(true);
+  });
+
+  it('finds a killed member dead everywhere, within the suspicion bounds', () => {
+    const p = pool(10);
+    p.clock.advance(5000);
+    p.kill(3);
+    const killedAt = p.clock.monotonicMs();
+    p.clock.advance(40_000);
+    // Dead everywhere (or already forgotten, gossipToTheDead after its death).
+    expect(p.stateOf(3).filter((s) => s !== 'self' && s !== 'dead' && s !== undefined)).toEqual([]);
+    // m3 itself, cut off, sees everyone else fail: only the others' view counts.
+    const seen = p.deaths.filter((d) => d.by !== 'm3');
+    const firstDeath = Math.min(...seen.filter((d) => d.of === 'm3').map((d) => d.at));
+    // Found within a few probe rounds, then suspicion: at least its minimum (4 s), at most its maximum (24 s) later.
+    expect(firstDeath - killedAt).toBeGreaterThanOrEqual(4000);
+    expect(firstDeath - killedAt).toBeLessThanOrEqual(30_000);
+    expect(seen.every((d) => d.of === 'm3')).toBe(true);
+  });
+
+  it('refutes suspicions under 10% packet loss: no live member is declared dead', () => {
+    const p = pool(10, { seed: 7, loss: 0.1 });
+    p.clock.advance(120_000);
+    expect(p.deaths.map((d) => `${d.by} declared ${d.of} dead`)).toEqual([]);
+  });
+
+  it('ignores malformed packets', () => {
+    const p = pool(3);
+    p.swims[0]!.handlePacket({ ip: '10.9.9.9', port: 1 }, Uint8Array.from([8, 5, 0]));
+    p.swims[0]!.handlePacket({ ip: '10.9.9.9', port: 1 }, Uint8Array.from([0, 0x91]));
+    expect(p.swims[0]!.badPackets).toBe(2);
+  });
+});

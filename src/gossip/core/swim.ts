@@ -1,0 +1,246 @@
+/**
+ * The SWIM protocol over the member table (memberlist state.go: probe, probeNode, gossip;
+ * net.go: handlePing, handleIndirectPing, handleAck, handleNack). Each probe interval (scaled
+ * by Lifeguard's local health) one member, in a shuffled round-robin, gets a ping; with no ack
+ * within the probe timeout, `indirectChecks` others are asked to ping it and to nack if they
+ * cannot; with no ack by the end of the interval it is suspected. Every gossip interval the
+ * queued broadcasts go to `gossipNodes` random members (also recently dead ones, so they learn
+ * it). Every packet piggybacks broadcasts up to the UDP limit. Pure: time from the Clock,
+ * choices from the Rng, packets out through `send`.
+ */
+import type { Clock, Rng, Timer } from '../../lib/index.js';
+import { Awareness } from './awareness.js';
+import { BroadcastQueue } from './broadcast-queue.js';
+import type { SwimTiming } from './config.js';
+import { Members, type Member, type MemberEvents } from './members.js';
+import { GossipDecodeError, decodeMessage, encodeMessage, packPackets, splitPacket, type Address, type Message } from './messages.js';
+
+export interface SwimDeps {
+  clock: Clock;
+  rng: Rng;
+  timing: SwimTiming;
+  self: { name: string; address: Address; meta: Uint8Array; vsn: number[] };
+  send(to: Address, packet: Uint8Array): void;
+  events?: MemberEvents;
+  /** A payload for the layer above (user messages). */
+  onUser?(payload: Uint8Array, from: Address): void;
+}
+
+interface PendingAck {
+  ack(): void;
+  nack(): void;
+  timer: Timer;
+}
+
+export class Swim {
+  readonly members: Members;
+  readonly awareness: Awareness;
+  private readonly queue: BroadcastQueue;
+  private readonly pending = new Map<number, PendingAck>();
+  private seqNo = 0;
+  private probeIndex = 0;
+  private probeTimer: Timer | undefined;
+  private gossipTimer: Timer | undefined;
+  /** Malformed packets received (for metrics and tests). */
+  badPackets = 0;
+
+  constructor(private readonly deps: SwimDeps) {
+    this.awareness = new Awareness(deps.timing.awarenessMaxMultiplier);
+    this.queue = new BroadcastQueue({ numNodes: () => this.members.size, retransmitMult: deps.timing.retransmitMult });
+    this.members = new Members({
+      clock: deps.clock,
+      rng: deps.rng,
+      timing: deps.timing,
+      selfName: deps.self.name,
+      awareness: this.awareness,
+      broadcast: (name, m) => this.queue.queue({ name, message: encodeMessage(m) }),
+      events: deps.events,
+    });
+    const s = deps.self;
+    this.members.alive({ type: 'alive', incarnation: this.members.nextIncarnation(), node: s.name, address: s.address, meta: s.meta, vsn: s.vsn }, true);
+  }
+
+  /** Starts probing and gossiping. */
+  start(): void {
+    this.scheduleProbe();
+    this.scheduleGossip();
+  }
+
+  stop(): void {
+    this.probeTimer?.cancel();
+    this.gossipTimer?.cancel();
+    for (const p of this.pending.values()) p.timer.cancel();
+    this.pending.clear();
+    this.members.close();
+  }
+
+  /** A packet from the network; anything malformed is counted and dropped. */
+  handlePacket(from: Address, packet: Uint8Array): void {
+    let messages: Message[];
+    try {
+      messages = splitPacket(packet).map(decodeMessage);
+    } catch (err) {
+      if (!(err instanceof GossipDecodeError)) throw err;
+      this.badPackets++;
+      return;
+    }
+    for (const m of messages) this.handle(from, m);
+  }
+
+  private handle(from: Address, m: Message): void {
+    const self = this.deps.self;
+    switch (m.type) {
+      case 'ping':
+        if (m.node !== '' && m.node !== self.name) return; // meant for whoever had this address before
+        this.sendTo(m.source, { type: 'ack', seqNo: m.seqNo, payload: new Uint8Array() });
+        return;
+      case 'indirectPing':
+        this.pingFor(m);
+        return;
+      case 'ack':
+        this.pending.get(m.seqNo)?.ack();
+        return;
+      case 'nack':
+        this.pending.get(m.seqNo)?.nack();
+        return;
+      case 'alive':
+        this.members.alive(m);
+        return;
+      case 'suspect':
+        this.members.suspect(m);
+        return;
+      case 'dead':
+        this.members.dead(m);
+        return;
+      case 'user':
+        this.deps.onUser?.(m.payload, from);
+        return;
+    }
+  }
+
+  /** Pings `m.target` for the member that asked; acks it on success, nacks it when asked to and none came. */
+  private pingFor(m: Extract<Message, { type: 'indirectPing' }>): void {
+    const seqNo = ++this.seqNo;
+    const self = this.deps.self;
+    const timer = this.deps.clock.setTimer(this.deps.timing.probeTimeoutMs, () => {
+      this.pending.delete(seqNo);
+      if (m.nack) this.sendTo(m.source, { type: 'nack', seqNo: m.seqNo });
+    });
+    this.pending.set(seqNo, {
+      ack: () => {
+        timer.cancel();
+        this.pending.delete(seqNo);
+        this.sendTo(m.source, { type: 'ack', seqNo: m.seqNo, payload: new Uint8Array() });
+      },
+      nack: () => {},
+      timer,
+    });
+    this.sendTo(m.target, { type: 'ping', seqNo, node: m.node, source: self.address, sourceNode: self.name });
+  }
+
+  private scheduleProbe(): void {
+    this.probeTimer = this.deps.clock.setTimer(this.awareness.scaleTimeoutMs(this.deps.timing.probeIntervalMs), () => {
+      this.probe();
+      this.scheduleProbe();
+    });
+  }
+
+  private scheduleGossip(): void {
+    this.gossipTimer = this.deps.clock.setTimer(this.deps.timing.gossipIntervalMs, () => {
+      this.gossip();
+      this.scheduleGossip();
+    });
+  }
+
+  /** The next member to probe, round-robin; the order is reshuffled after each full round. */
+  private probe(): void {
+    const order = this.members.order;
+    for (let checked = 0; checked < order.length; checked++) {
+      if (this.probeIndex >= order.length) {
+        this.probeIndex = 0;
+        this.members.resetOrder(this.deps.timing.gossipToTheDeadMs);
+      }
+      const m = order[this.probeIndex++];
+      if (m && m.name !== this.deps.self.name && (m.state === 'alive' || m.state === 'suspect')) {
+        this.probeNode(m);
+        return;
+      }
+    }
+  }
+
+  /**
+   * memberlist's probeNode: direct ping, then indirect ones, then suspicion. A suspect target
+   * gets the suspicion along with the ping (Lifeguard's buddy system), so it can refute at once.
+   * The interval is scaled by local health; the probe timeout is not (waiting longer does not
+   * get UDP through). Local health improves with every answered probe and worsens by each
+   * missing nack (or by one without helpers) when the target stays silent.
+   */
+  private probeNode(target: Member): void {
+    const { clock, timing, self } = this.deps;
+    const seqNo = ++this.seqNo;
+    const intervalMs = this.awareness.scaleTimeoutMs(timing.probeIntervalMs);
+    let acked = false;
+    let nacks = 0;
+    let expectedNacks = 0;
+    const end = clock.setTimer(intervalMs, () => {
+      this.pending.delete(seqNo);
+      if (acked) return;
+      this.awareness.applyDelta(expectedNacks > 0 ? expectedNacks - nacks : 1);
+      this.members.suspect({ type: 'suspect', incarnation: target.incarnation, node: target.name, from: self.name });
+    });
+    this.pending.set(seqNo, {
+      ack: () => {
+        if (acked) return;
+        acked = true;
+        end.cancel();
+        this.pending.delete(seqNo);
+        this.awareness.applyDelta(-1);
+      },
+      nack: () => void nacks++,
+      timer: end,
+    });
+    const ping: Message = { type: 'ping', seqNo, node: target.name, source: self.address, sourceNode: self.name };
+    if (target.state === 'alive') this.sendTo(target.address, ping);
+    else {
+      const suspect: Message = { type: 'suspect', incarnation: target.incarnation, node: target.name, from: self.name };
+      for (const p of packPackets([encodeMessage(ping), encodeMessage(suspect)], timing.udpPacketBytesMax).packets) this.deps.send(target.address, p);
+    }
+    clock.setTimer(timing.probeTimeoutMs, () => {
+      if (acked) return;
+      const helpers = this.randomMembers(timing.indirectChecks, (m) => m.state === 'alive' && m.name !== target.name);
+      expectedNacks = helpers.length;
+      for (const h of helpers) {
+        this.sendTo(h.address, { type: 'indirectPing', seqNo, target: target.address, node: target.name, nack: true, source: self.address, sourceNode: self.name });
+      }
+    });
+  }
+
+  /** memberlist's gossip: queued broadcasts to a few random members, recently dead ones included. */
+  private gossip(): void {
+    const { clock, timing } = this.deps;
+    const now = clock.monotonicMs();
+    const targets = this.randomMembers(timing.gossipNodes, (m) => m.state === 'alive' || m.state === 'suspect' || now - m.stateChangeMs <= timing.gossipToTheDeadMs);
+    for (const t of targets) {
+      const parts = this.queue.getBroadcasts(2, timing.udpPacketBytesMax - 2);
+      if (parts.length === 0) return;
+      for (const p of packPackets(parts, timing.udpPacketBytesMax).packets) this.deps.send(t.address, p);
+    }
+  }
+
+  /** Up to `k` distinct members other than us that pass `keep`, at random. */
+  private randomMembers(k: number, keep: (m: Member) => boolean): Member[] {
+    const pool = this.members.order.filter((m) => m.name !== this.deps.self.name && keep(m));
+    const out: Member[] = [];
+    while (out.length < k && pool.length > 0) out.push(pool.splice(this.deps.rng.int(pool.length), 1)[0]!);
+    return out;
+  }
+
+  /** One message, with as many queued broadcasts as fit the packet. */
+  private sendTo(to: Address, m: Message): void {
+    const limit = this.deps.timing.udpPacketBytesMax;
+    const msg = encodeMessage(m);
+    const extra = this.queue.getBroadcasts(2, limit - msg.length - 4);
+    const { packets } = packPackets([msg, ...extra], limit);
+    for (const p of packets) this.deps.send(to, p);
+  }
+}
