@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GossipDecodeError, compoundMessagesMax, decodeMessage, encodeCompound, encodeMessage, packPackets, splitPacket, type Message } from './messages.js';
+import { GossipDecodeError, compoundMessagesMax, decodeMessage, decodePushPull, encodeCompound, encodeMessage, encodePushPull, packPackets, splitPacket, type Message } from './messages.js';
 
 const source = { ip: '127.0.0.2', port: 8301 };
 const samples: Message[] = [
@@ -46,6 +46,21 @@ describe('gossip messages', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('push/pull state', () => {
+  it('round-trips every member state and the user state, and refuses a malformed one', () => {
+    const state = {
+      join: true,
+      members: (['alive', 'suspect', 'dead', 'left'] as const).map((st, i) => ({ name: `m${i}`, address: { ip: `10.0.0.${i}`, port: 8301 }, meta: Uint8Array.from([i]), vsn: [1, 5, 2, 2, 5, 4], incarnation: i + 1, state: st })),
+      user: Uint8Array.from([7, 7]),
+    };
+    expect(decodePushPull(encodePushPull(state))).toEqual(state);
+    const bad = encodePushPull(state);
+    bad[bad.length - 6] = 0xc1; // a msgpack byte that is never valid
+    expect(() => decodePushPull(bad)).toThrow(GossipDecodeError);
+    expect(() => decodePushPull(Uint8Array.from([0, 0x90]))).toThrow('not a push/pull exchange');
   });
 });
 

@@ -115,6 +115,11 @@ class Fields {
     if (a.port > 65535) throw new GossipDecodeError(`${this.what}: port ${a.port} out of range`);
     return a;
   }
+  list(): unknown[] {
+    const v = this.next('object');
+    if (!Array.isArray(v)) throw new GossipDecodeError(`${this.what}: field ${this.i - 1} is not a list`);
+    return v;
+  }
   uints(): number[] {
     const v = this.next('object');
     if (!Array.isArray(v)) throw new GossipDecodeError(`${this.what}: field ${this.i - 1} is not a list`);
@@ -155,6 +160,62 @@ export function decodeMessage(bytes: Uint8Array): Message {
     default:
       throw new GossipDecodeError(`unknown message type ${type}`);
   }
+}
+
+/** A member's state in a push/pull exchange. */
+export type SnapshotState = 'alive' | 'suspect' | 'dead' | 'left';
+const stateCodes: readonly SnapshotState[] = ['alive', 'suspect', 'dead', 'left'];
+
+export interface PushPullMember {
+  name: string;
+  address: Address;
+  meta: Uint8Array;
+  vsn: number[];
+  incarnation: number;
+  state: SnapshotState;
+}
+
+/** The full state one member sends another (memberlist's push/pull, over a stream). */
+export interface PushPull {
+  /** This exchange is a join (the receiver may treat a joiner specially). */
+  join: boolean;
+  members: PushPullMember[];
+  /** State of the layer above (serf's Lamport clocks, recent events). */
+  user: Uint8Array;
+}
+
+/** Type byte of a push/pull exchange on a stream. */
+export const pushPullType = 9;
+
+export function encodePushPull(p: PushPull): Uint8Array {
+  const members = p.members.map((m) => [m.name, addr(m.address), m.meta, m.vsn, m.incarnation, stateCodes.indexOf(m.state)]);
+  const body = encode([p.join, members, p.user]);
+  const out = new Uint8Array(body.length + 1);
+  out[0] = pushPullType;
+  out.set(body, 1);
+  return out;
+}
+
+export function decodePushPull(bytes: Uint8Array): PushPull {
+  if (bytes.length < 2 || bytes[0] !== pushPullType) throw new GossipDecodeError('not a push/pull exchange');
+  let values: unknown;
+  try {
+    values = decode(bytes.subarray(1));
+  } catch (err) {
+    throw new GossipDecodeError(`push/pull: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(values)) throw new GossipDecodeError('push/pull: body is not a list');
+  const f = new Fields(values, 'push/pull');
+  const join = f.bool();
+  const list = f.list();
+  const members = list.map((entry, i) => {
+    if (!Array.isArray(entry)) throw new GossipDecodeError(`push/pull member ${i} is not a list`);
+    const m = new Fields(entry, `push/pull member ${i}`);
+    const member = { name: m.str(), address: m.address(), meta: m.bytes(), vsn: m.uints(), incarnation: m.uint(), state: stateCodes[m.uint()] };
+    if (!member.state) throw new GossipDecodeError(`push/pull member ${i}: unknown state`);
+    return member as PushPullMember;
+  });
+  return { join, members, user: f.bytes() };
 }
 
 /** Messages one compound may hold (its count is one byte). */

@@ -15,26 +15,43 @@ function pool(n: number, options: { seed?: number; loss?: number; timing?: SwimT
   const down = new Set<string>();
   const deaths: Array<{ at: number; by: string; of: string }> = [];
   let bytes = 0;
-  const names = Array.from({ length: n }, (_, i) => `m${i}`);
+  const names: string[] = [];
   const addressOf = (i: number): Address => ({ ip: `10.0.${i >> 8}.${i & 255}`, port: 8301 });
-  names.forEach((name, i) => {
+  const deliver = (to: Address, fn: (s: Swim) => void): void => {
+    clock.setTimer(1 + rng.int(5), () => {
+      const s = swims.get(key(to));
+      if (s && !down.has(key(to))) fn(s);
+    });
+  };
+  const add = (i: number): Swim => {
+    const name = `m${i}`;
+    names[i] = name;
     const self = { name, address: addressOf(i), meta: new Uint8Array(), vsn: [1, 5, 2, 2, 5, 4] };
-    const swim = new Swim({
+    const swim: Swim = new Swim({
       clock,
       rng: new SeededRng((options.seed ?? 1) * 1000 + i),
       timing,
       self,
       send: (to, packet) => {
         bytes += packet.length;
-        if (down.has(name) || down.has(key(to)) || rng.next() < (options.loss ?? 0)) return;
-        clock.setTimer(1 + rng.int(5), () => {
-          if (!down.has(key(to))) swims.get(key(to))?.handlePacket(self.address, packet);
+        if (down.has(name) || rng.next() < (options.loss ?? 0)) return;
+        deliver(to, (s) => s.handlePacket(self.address, packet));
+      },
+      // A stream exchange: their reply to our state comes back (streams do not lose data).
+      startPushPull: (to, state) => {
+        bytes += state.length;
+        if (down.has(name)) return;
+        deliver(to, (s) => {
+          const reply = s.handlePushPull(state);
+          if (reply) deliver(self.address, (me) => me.mergeRemoteState(reply));
         });
       },
       events: { join: () => {}, update: () => {}, leave: (m) => deaths.push({ at: clock.monotonicMs(), by: name, of: m.name }) },
     });
     swims.set(key(self.address), swim);
-  });
+    return swim;
+  };
+  for (let i = 0; i < n; i++) add(i);
   // As after a push/pull: everyone knows everyone at incarnation 1.
   const all = [...swims.values()];
   names.forEach((name, i) => {
@@ -45,6 +62,9 @@ function pool(n: number, options: { seed?: number; loss?: number; timing?: SwimT
     clock,
     swims: all,
     deaths,
+    add,
+    addressOf,
+    all: () => [...swims.values()],
     bytes: () => bytes,
     kill: (i: number) => down.add(key(addressOf(i))) && down.add(names[i]!),
     stateOf: (i: number) => all.map((s, j) => (j === i ? 'self' : s.members.get(names[i]!)?.state)),
@@ -81,6 +101,18 @@ describe('SWIM over a simulated network', () => {
     const p = pool(10, { seed: 7, loss: 0.1 });
     p.clock.advance(120_000);
     expect(p.deaths.map((d) => `${d.by} declared ${d.of} dead`)).toEqual([]);
+  });
+
+  it('lets a new member join through one address: everyone learns of it, and it of everyone', () => {
+    const p = pool(10);
+    const newcomer = p.add(10);
+    newcomer.start();
+    newcomer.join([p.addressOf(4)]);
+    p.clock.advance(10_000);
+    for (const s of p.all()) {
+      expect(s.members.all().filter((m) => m.state === 'alive').map((m) => m.name).sort()).toHaveLength(11);
+    }
+    expect(p.deaths).toEqual([]);
   });
 
   it('ignores malformed packets', () => {

@@ -11,9 +11,9 @@
 import type { Clock, Rng, Timer } from '../../lib/index.js';
 import { Awareness } from './awareness.js';
 import { BroadcastQueue } from './broadcast-queue.js';
-import type { SwimTiming } from './config.js';
+import { pushPullIntervalMs, type SwimTiming } from './config.js';
 import { Members, type Member, type MemberEvents } from './members.js';
-import { GossipDecodeError, decodeMessage, encodeMessage, packPackets, splitPacket, type Address, type Message } from './messages.js';
+import { GossipDecodeError, decodeMessage, decodePushPull, encodeMessage, encodePushPull, packPackets, splitPacket, type Address, type Message } from './messages.js';
 
 export interface SwimDeps {
   clock: Clock;
@@ -24,6 +24,14 @@ export interface SwimDeps {
   events?: MemberEvents;
   /** A payload for the layer above (user messages). */
   onUser?(payload: Uint8Array, from: Address): void;
+  /**
+   * Exchange full state with `to` over a stream (the driver's TCP): send `state`, and hand the
+   * reply to `mergeRemoteState`. Without it, no push/pull runs (and no join).
+   */
+  startPushPull?(to: Address, state: Uint8Array): void;
+  /** The layer above's state to send along, and where to put a peer's. */
+  userState?(join: boolean): Uint8Array;
+  mergeUserState?(state: Uint8Array, join: boolean): void;
 }
 
 interface PendingAck {
@@ -41,6 +49,7 @@ export class Swim {
   private probeIndex = 0;
   private probeTimer: Timer | undefined;
   private gossipTimer: Timer | undefined;
+  private pushPullTimer: Timer | undefined;
   /** Malformed packets received (for metrics and tests). */
   badPackets = 0;
 
@@ -64,14 +73,66 @@ export class Swim {
   start(): void {
     this.scheduleProbe();
     this.scheduleGossip();
+    this.schedulePushPull();
   }
 
   stop(): void {
     this.probeTimer?.cancel();
     this.gossipTimer?.cancel();
+    this.pushPullTimer?.cancel();
     for (const p of this.pending.values()) p.timer.cancel();
     this.pending.clear();
     this.members.close();
+  }
+
+  /** Joins through each address: a push/pull exchange marked as a join. */
+  join(addresses: readonly Address[]): void {
+    for (const a of addresses) this.deps.startPushPull?.(a, this.localState(true));
+  }
+
+  /** Everything this member knows, for a push/pull exchange. */
+  localState(join: boolean): Uint8Array {
+    return encodePushPull({ join, members: this.members.snapshot(), user: this.deps.userState?.(join) ?? new Uint8Array() });
+  }
+
+  /** A peer's state (its reply to our exchange); false if it was malformed. */
+  mergeRemoteState(bytes: Uint8Array): boolean {
+    let remote;
+    try {
+      remote = decodePushPull(bytes);
+    } catch (err) {
+      if (!(err instanceof GossipDecodeError)) throw err;
+      this.badPackets++;
+      return false;
+    }
+    this.members.merge(remote.members);
+    this.deps.mergeUserState?.(remote.user, remote.join);
+    return true;
+  }
+
+  /** The receiving side of an exchange: our state as it was, then theirs merged (memberlist's handleConn). */
+  handlePushPull(bytes: Uint8Array): Uint8Array | undefined {
+    let join = false;
+    try {
+      join = decodePushPull(bytes).join;
+    } catch (err) {
+      if (!(err instanceof GossipDecodeError)) throw err;
+      this.badPackets++;
+      return undefined;
+    }
+    const reply = this.localState(join);
+    this.mergeRemoteState(bytes);
+    return reply;
+  }
+
+  private schedulePushPull(): void {
+    const { clock, timing } = this.deps;
+    if (!this.deps.startPushPull || timing.pushPullIntervalMs <= 0) return;
+    this.pushPullTimer = clock.setTimer(pushPullIntervalMs(timing.pushPullIntervalMs, this.members.size), () => {
+      const [peer] = this.randomMembers(1, (m) => m.state === 'alive');
+      if (peer) this.deps.startPushPull!(peer.address, this.localState(false));
+      this.schedulePushPull();
+    });
   }
 
   /** A packet from the network; anything malformed is counted and dropped. */
