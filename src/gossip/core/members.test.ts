@@ -123,6 +123,20 @@ describe('member table', () => {
     expect([t.members.get('y'), t.members.get('z')]).toEqual([undefined, undefined]);
   });
 
+  it('leaves at once when there is nobody to tell, and never refutes its own death after leaving', () => {
+    const alone = table(1);
+    let sent = 0;
+    alone.members.leave(() => sent++);
+    expect(sent).toBe(1);
+    const t = table(3);
+    t.members.leave(() => sent++);
+    expect(t.members.get('me')!.state).toBe('left');
+    expect(t.sent.map(([n, m]) => `${n} ${m.type}`)).toEqual(['me dead']);
+    t.members.suspect({ type: 'suspect', incarnation: 9, node: 'me', from: 'n1' });
+    t.members.alive(alive('me', 9));
+    expect(t.sent).toHaveLength(1);
+  });
+
   it('only suspects the members a push/pull peer says are dead', () => {
     const t = table(10);
     t.members.merge([

@@ -44,8 +44,8 @@ export interface MembersDeps {
   timing: SwimTiming;
   selfName: string;
   awareness: Awareness;
-  /** Queue a message for gossip; `name` is the member it is about. */
-  broadcast(name: string, message: Message): void;
+  /** Queue a message for gossip; `name` is the member it is about; `sent` runs once it is out. */
+  broadcast(name: string, message: Message, sent?: () => void): void;
   events?: MemberEvents;
   /** A dead member may rejoin from another address after this long (0: never; a left one always may). */
   deadNodeReclaimMs?: number;
@@ -165,8 +165,24 @@ export class Members {
     this.suspicions.set(s.node, suspicion);
   }
 
+  /**
+   * This member leaves (memberlist's Leave): it announces its own death as the one who says so,
+   * which everyone records as left, not failed. `sent` runs once that news has been handed out
+   * as often as any broadcast is (or at once when there is nobody to tell).
+   */
+  leave(sent: () => void): void {
+    const d = this.deps;
+    const me = this.byName.get(d.selfName);
+    this.leaving = true;
+    if (!me || this.all().every((m) => m.name === d.selfName || m.state === 'dead' || m.state === 'left')) {
+      sent();
+      return;
+    }
+    this.dead({ type: 'dead', incarnation: me.incarnation, node: me.name, from: me.name }, sent);
+  }
+
   /** memberlist's deadNode: `from` naming the member itself means it left. */
-  dead(m: DeadMessage): void {
+  dead(m: DeadMessage, sent?: () => void): void {
     const d = this.deps;
     const state = this.byName.get(m.node);
     if (!state || m.incarnation < state.incarnation) return;
@@ -176,7 +192,7 @@ export class Members {
       this.refute(state, m.incarnation);
       return;
     }
-    d.broadcast(m.node, m);
+    d.broadcast(m.node, m, sent);
     state.incarnation = m.incarnation;
     state.state = m.node === m.from ? 'left' : 'dead';
     state.stateChangeMs = d.clock.monotonicMs();

@@ -115,6 +115,17 @@ describe('SWIM over a simulated network', () => {
     expect(p.deaths).toEqual([]);
   });
 
+  it('records a member that leaves as left everywhere, not failed, and tells it when the news is out', () => {
+    const p = pool(6);
+    p.clock.advance(2000);
+    let sent = false;
+    p.swims[2]!.leave(() => (sent = true));
+    p.clock.advance(5000);
+    expect(sent).toBe(true);
+    expect(p.stateOf(2).filter((s) => s !== 'self' && s !== 'left')).toEqual([]);
+    expect(p.deaths.filter((d) => d.by !== 'm2').map((d) => d.of)).toEqual(['m2', 'm2', 'm2', 'm2', 'm2']);
+  });
+
   it('ignores malformed packets', () => {
     const p = pool(3);
     p.swims[0]!.handlePacket({ ip: '10.9.9.9', port: 1 }, Uint8Array.from([8, 5, 0]));

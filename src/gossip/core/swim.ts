@@ -62,7 +62,7 @@ export class Swim {
       timing: deps.timing,
       selfName: deps.self.name,
       awareness: this.awareness,
-      broadcast: (name, m) => this.queue.queue({ name, message: encodeMessage(m) }),
+      broadcast: (name, m, sent) => this.queue.queue({ name, message: encodeMessage(m), finished: sent }),
       events: deps.events,
     });
     const s = deps.self;
@@ -83,6 +83,14 @@ export class Swim {
     for (const p of this.pending.values()) p.timer.cancel();
     this.pending.clear();
     this.members.close();
+  }
+
+  /**
+   * Leaves gracefully: `done` runs once the news has gone out as often as any broadcast does
+   * (the agent then stops; others record this member as left, not failed).
+   */
+  leave(done: () => void): void {
+    this.members.leave(done);
   }
 
   /** Joins through each address: a push/pull exchange marked as a join. */
