@@ -92,6 +92,23 @@ export class Members {
     return ++this.ownIncarnation;
   }
 
+  /**
+   * Takes members as they are, without broadcasting or events: a view everyone already agrees
+   * on (a simulation's starting point). Members already known are left alone.
+   */
+  adopt(list: readonly MemberSnapshot[]): void {
+    const d = this.deps;
+    for (const r of list) {
+      if (this.byName.has(r.name)) continue;
+      const m: Member = { ...r, stateChangeMs: d.clock.monotonicMs() };
+      this.byName.set(r.name, m);
+      const n = this.order.length;
+      const offset = d.rng.int(n + 1);
+      this.order.push(m);
+      [this.order[offset], this.order[n]] = [this.order[n]!, this.order[offset]!];
+    }
+  }
+
   /** memberlist's aliveNode; `bootstrap` is this member announcing itself at start. */
   alive(a: AliveMessage, bootstrap = false): void {
     const d = this.deps;
@@ -103,8 +120,11 @@ export class Members {
     if (!state) {
       state = { name: a.node, address: a.address, meta: a.meta, vsn: a.vsn, incarnation: 0, state: 'dead', stateChangeMs: d.clock.monotonicMs() };
       this.byName.set(a.node, state);
-      const offset = this.order.length === 0 ? 0 : d.rng.int(this.order.length + 1);
-      this.order.splice(offset, 0, state);
+      // Appended, then swapped with a random place (memberlist): O(1), and still a random order.
+      const n = this.order.length;
+      const offset = d.rng.int(n + 1);
+      this.order.push(state);
+      [this.order[offset], this.order[n]] = [this.order[n]!, this.order[offset]!];
     } else if (state.address.ip !== a.address.ip || state.address.port !== a.address.port) {
       const reclaimMs = d.deadNodeReclaimMs ?? 0;
       const canReclaim = reclaimMs > 0 && d.clock.monotonicMs() - state.stateChangeMs > reclaimMs;

@@ -52,12 +52,13 @@ function pool(n: number, options: { seed?: number; loss?: number; timing?: SwimT
     return swim;
   };
   for (let i = 0; i < n; i++) add(i);
-  // As after a push/pull: everyone knows everyone at incarnation 1.
+  // A pool that already agrees: everyone knows everyone at incarnation 1.
   const all = [...swims.values()];
-  names.forEach((name, i) => {
-    for (const s of all) s.members.alive({ type: 'alive', incarnation: 1, node: name, address: addressOf(i), meta: new Uint8Array(), vsn: [1, 5, 2, 2, 5, 4] });
-  });
-  for (const s of all) s.start();
+  const view = names.map((name, i) => ({ name, address: addressOf(i), meta: new Uint8Array(), vsn: [1, 5, 2, 2, 5, 4], incarnation: 1, state: 'alive' as const }));
+  for (const s of all) {
+    s.adopt(view);
+    s.start();
+  }
   return {
     clock,
     swims: all,
@@ -125,6 +126,29 @@ describe('SWIM over a simulated network', () => {
     expect(p.stateOf(2).filter((s) => s !== 'self' && s !== 'left')).toEqual([]);
     expect(p.deaths.filter((d) => d.by !== 'm2').map((d) => d.of)).toEqual(['m2', 'm2', 'm2', 'm2', 'm2']);
   });
+
+  it('finds a killed member among 100 within the suspicion bounds of that size (8–48 s)', () => {
+    const p = pool(100, { seed: 3 });
+    p.clock.advance(3000);
+    p.kill(42);
+    const killedAt = p.clock.monotonicMs();
+    p.clock.advance(70_000);
+    const seen = p.deaths.filter((d) => d.by !== 'm42');
+    expect(seen.every((d) => d.of === 'm42')).toBe(true);
+    expect(p.stateOf(42).filter((s) => s !== 'self' && s !== 'dead' && s !== undefined)).toEqual([]);
+    const first = Math.min(...seen.map((d) => d.at)) - killedAt;
+    expect(first).toBeGreaterThanOrEqual(8000);
+    expect(first).toBeLessThanOrEqual(60_000);
+  });
+
+  it('keeps 1,000 healthy members quiet: no suspicion in 30 s, and about one ping and one ack per member per second', () => {
+    const p = pool(1000, { seed: 5 });
+    const before = p.bytes();
+    p.clock.advance(30_000);
+    expect(p.deaths).toEqual([]);
+    const perMemberPerSecond = (p.bytes() - before) / 1000 / 30;
+    expect(perMemberPerSecond).toBeLessThan(100);
+  }, 60_000);
 
   it('ignores malformed packets', () => {
     const p = pool(3);

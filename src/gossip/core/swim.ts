@@ -12,7 +12,7 @@ import type { Clock, Rng, Timer } from '../../lib/index.js';
 import { Awareness } from './awareness.js';
 import { BroadcastQueue } from './broadcast-queue.js';
 import { pushPullIntervalMs, type SwimTiming } from './config.js';
-import { Members, type Member, type MemberEvents } from './members.js';
+import { Members, type Member, type MemberEvents, type MemberSnapshot } from './members.js';
 import { GossipDecodeError, decodeMessage, decodePushPull, encodeMessage, encodePushPull, packPackets, splitPacket, type Address, type Message } from './messages.js';
 
 export interface SwimDeps {
@@ -296,12 +296,25 @@ export class Swim {
     }
   }
 
-  /** Up to `k` distinct members other than us that pass `keep`, at random. */
+  /**
+   * Up to `k` distinct members other than us that pass `keep`, at random: memberlist's
+   * kRandomNodes, which samples (at most 3n tries) rather than scanning the whole table.
+   */
   private randomMembers(k: number, keep: (m: Member) => boolean): Member[] {
-    const pool = this.members.order.filter((m) => m.name !== this.deps.self.name && keep(m));
+    const order = this.members.order;
+    const n = order.length;
     const out: Member[] = [];
-    while (out.length < k && pool.length > 0) out.push(pool.splice(this.deps.rng.int(pool.length), 1)[0]!);
+    for (let tries = 0; tries < 3 * n && out.length < k; tries++) {
+      const m = order[this.deps.rng.int(n)]!;
+      if (m.name === this.deps.self.name || !keep(m) || out.includes(m)) continue;
+      out.push(m);
+    }
     return out;
+  }
+
+  /** Starts from a view the whole pool already agrees on (a simulation): no broadcasts, no events. */
+  adopt(members: readonly MemberSnapshot[]): void {
+    this.members.adopt(members);
   }
 
   /** One message, with as many queued broadcasts as fit the packet. */
