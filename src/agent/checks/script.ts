@@ -11,6 +11,9 @@ import { spawn } from 'node:child_process';
 import { formatDurationMs } from '../../lib/index.js';
 import { IntervalLoop, type RunHandle } from './interval-loop.js';
 import { scriptTimeoutMsDefault } from './definition.js';
+
+/** After a timeout kill, how long the report waits for the check's output pipes to close. */
+const timeoutDrainMs = 1000;
 import { scriptOutput, TailBuffer } from './output.js';
 import type { StatusHandler } from './status-handler.js';
 import type { CheckRunner, CheckStatus, RunnerDeps } from './types.js';
@@ -86,6 +89,20 @@ export function runScriptOnce(o: ScriptCheckOptions, deps: RunnerDeps, run: RunH
     let failedToStart = false;
     child.stdout?.on('data', (chunk: Uint8Array) => output.write(chunk));
     child.stderr?.on('data', (chunk: Uint8Array) => output.write(chunk));
+    // On timeout the group is killed and the check reported once its output is drained (the
+    // pipes close), so what it wrote before the kill is in the report; a process that escaped
+    // the group and keeps a pipe open delays it by timeoutDrainMs at most.
+    let timeoutReported = false;
+    const reportTimeout = (): void => {
+      if (timeoutReported) return;
+      timeoutReported = true;
+      drain?.cancel();
+      const timeout = formatDurationMs(timeoutMs);
+      deps.logger.warn('Timed out running check', { check: o.checkID, timeout });
+      const text = outputText();
+      direct('critical', `Timed out (${timeout}) running check${text.length > 0 ? `\n\n${text}` : ''}`);
+    };
+    let drain: ReturnType<typeof deps.clock.setTimer> | undefined;
     const timer = deps.clock.setTimer(timeoutMs, () => {
       timedOut = true;
       try {
@@ -93,10 +110,7 @@ export function runScriptOnce(o: ScriptCheckOptions, deps: RunnerDeps, run: RunH
       } catch (err) {
         deps.logger.warn('Check failed to kill after timeout', { check: o.checkID, error: err });
       }
-      const timeout = formatDurationMs(timeoutMs);
-      deps.logger.warn('Timed out running check', { check: o.checkID, timeout });
-      const text = outputText();
-      direct('critical', `Timed out (${timeout}) running check${text.length > 0 ? `\n\n${text}` : ''}`);
+      drain = deps.clock.setTimer(timeoutDrainMs, reportTimeout);
     });
     child.once('error', (err: NodeJS.ErrnoException) => {
       if (child.pid !== undefined) return; // an error after start (kill failed): 'close' follows
@@ -110,6 +124,7 @@ export function runScriptOnce(o: ScriptCheckOptions, deps: RunnerDeps, run: RunH
     child.once('close', (code: number | null) => {
       timer.cancel();
       if (failedToStart) return;
+      if (timedOut) reportTimeout();
       if (!timedOut && run.live) {
         const status: CheckStatus = code === 0 ? 'passing' : code === 1 ? 'warning' : 'critical';
         o.statusHandler.updateCheck(o.checkID, status, outputText());
