@@ -4,19 +4,12 @@
 // RESULTS.tsv: as bench/kv-report.mjs reads it (lib.mjs readResults), with a third target,
 // dnsmasq. Per workload W (node, service, srv): W_qps, W_lat_us, W_lost, W_errors (one value per
 // run; the median is shown) and W_answers, W_bytes, W_tc from the probe's dig.
-import { fmt, int, readResults, writeSection } from './lib.mjs';
+import { fmt, int, readResults, writeSection, reportArgs } from './lib.mjs';
 
 const SECTION = '## DNS (issue 4)';
 const NAMES = { consul: 'Consul', muster: 'Muster', dnsmasq: 'dnsmasq' };
 
-const args = process.argv.slice(2);
-const resultsPath = args[0];
-const writeIdx = args.indexOf('--write');
-const writePath = writeIdx >= 0 ? args[writeIdx + 1] : undefined;
-if (!resultsPath || (writeIdx >= 0 && !writePath)) {
-  console.error('usage: node bench/dns-report.mjs RESULTS.tsv [--write BENCHMARKS.md]');
-  process.exit(2);
-}
+const { resultsPath, writePath } = reportArgs('dns-report.mjs');
 
 const { meta, get } = readResults(resultsPath);
 const ran = new Set((meta.get('targets') ?? 'consul muster dnsmasq').split(/[ ,]+/).filter(Boolean));

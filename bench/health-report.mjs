@@ -3,18 +3,11 @@
 //   node bench/health-report.mjs RESULTS.tsv [--write BENCHMARKS.md]
 // RESULTS.tsv: as bench/kv-report.mjs reads it (lib.mjs readResults); the fan-out metrics of
 // level N are named bN_* (one value per round), notes are meta keys note_<n>.
-import { int, readResults, table, versionsLine, writeSection } from './lib.mjs';
+import { int, readResults, table, versionsLine, writeSection, reportArgs } from './lib.mjs';
 
 const SECTION = '## Health (issue 3)';
 
-const args = process.argv.slice(2);
-const resultsPath = args[0];
-const writeIdx = args.indexOf('--write');
-const writePath = writeIdx >= 0 ? args[writeIdx + 1] : undefined;
-if (!resultsPath || (writeIdx >= 0 && !writePath)) {
-  console.error('usage: node bench/health-report.mjs RESULTS.tsv [--write BENCHMARKS.md]');
-  process.exit(2);
-}
+const { resultsPath, writePath } = reportArgs('health-report.mjs');
 
 const { values, meta, get: median } = readResults(resultsPath);
 // Per level: errors are summed over the rounds; the RSS while blocked is round 1's (the agent is

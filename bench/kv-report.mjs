@@ -3,18 +3,11 @@
 //   node bench/kv-report.mjs RESULTS.tsv [--write BENCHMARKS.md]
 // RESULTS.tsv lines: "TARGET<TAB>METRIC<TAB>VALUE" (TARGET consul|muster; several values of
 // one metric are runs, and the median is shown) and "meta<TAB>KEY<TAB>VALUE".
-import { int, readResults, table, versionsLine, writeSection } from './lib.mjs';
+import { int, readResults, table, versionsLine, writeSection, reportArgs } from './lib.mjs';
 
 const SECTION = '## KV (issue 2)';
 
-const args = process.argv.slice(2);
-const resultsPath = args[0];
-const writeIdx = args.indexOf('--write');
-const writePath = writeIdx >= 0 ? args[writeIdx + 1] : undefined;
-if (!resultsPath || (writeIdx >= 0 && !writePath)) {
-  console.error('usage: node bench/kv-report.mjs RESULTS.tsv [--write BENCHMARKS.md]');
-  process.exit(2);
-}
+const { resultsPath, writePath } = reportArgs('kv-report.mjs');
 
 const { meta, get } = readResults(resultsPath);
 

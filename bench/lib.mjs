@@ -43,6 +43,22 @@ export const errorText = (err) => String(err && err.message ? err.message : err)
  * the meta map. `values` always has consul and muster; any other target (dnsmasq) is added when
  * the file names it.
  */
+/**
+ * A report script's arguments: RESULTS.tsv [--write BENCHMARKS.md]. Exits 2 with the usage
+ * line naming `script` when they are wrong.
+ */
+export function reportArgs(script) {
+  const args = process.argv.slice(2);
+  const resultsPath = args[0];
+  const writeIdx = args.indexOf('--write');
+  const writePath = writeIdx >= 0 ? args[writeIdx + 1] : undefined;
+  if (!resultsPath || (writeIdx >= 0 && !writePath)) {
+    console.error(`usage: node bench/${script} RESULTS.tsv [--write BENCHMARKS.md]`);
+    process.exit(2);
+  }
+  return { resultsPath, writePath };
+}
+
 export function readResults(path) {
   const values = { consul: new Map(), muster: new Map() };
   const meta = new Map();

@@ -12,6 +12,7 @@ import { Fsm, InMemoryLog } from '../fsm/index.js';
 import { HttpApi, type AgentApi, type MemberInfo } from '../http/index.js';
 import { MusterError, type Clock, type Logger, type LogSink, type Rng } from '../lib/index.js';
 import { AgentDns } from './dns.js';
+import { listenError } from './listen-error.js';
 import { AgentOps } from './ops.js';
 import { Server } from '../server/index.js';
 import { emptyCheckDefinition, Store, type NodeWrite } from '../state/index.js';
@@ -110,7 +111,7 @@ export class Agent implements AgentApi {
           this.logger.info('Started HTTP server', { address: shown, network: 'tcp' });
         } catch (err) {
           await this.http.close();
-          throw listenError(err, host, c.ports.http);
+          throw listenError(err, 'tcp', host, c.ports.http, 'HTTP');
         }
       }
     }
@@ -289,15 +290,4 @@ export class Agent implements AgentApi {
       delegateCur: 4,
     };
   }
-}
-
-function listenError(err: unknown, host: string, port: number): MusterError {
-  const e = err as NodeJS.ErrnoException;
-  if (e.code === 'EADDRINUSE') {
-    return new MusterError('ERR_CONFIG', `Error starting agent: listen tcp ${host}:${port}: bind: address already in use (the HTTP port ${port} is taken)`);
-  }
-  if (e.code === 'EADDRNOTAVAIL') {
-    return new MusterError('ERR_CONFIG', `Error starting agent: listen tcp ${host}:${port}: bind: cannot assign requested address`);
-  }
-  return new MusterError('ERR_CONFIG', `Error starting agent: listen tcp ${host}:${port}: ${e.message}`);
 }

@@ -7,6 +7,7 @@ import type { RuntimeConfig } from '../config/index.js';
 import { DnsServer, Resolver, StoreCatalog, parseRecursor, type DnsConfig, type Recursor } from '../dns/index.js';
 import { MusterError, type Clock, type Logger, type Rng } from '../lib/index.js';
 import type { Server } from '../server/index.js';
+import { listenError } from './listen-error.js';
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 
@@ -62,7 +63,7 @@ export class AgentDns {
         bound = await this.server.listen(host, port);
       } catch (err) {
         await this.server.close();
-        throw listenError(err, host, port);
+        throw listenError(err, 'udp', host, port, 'DNS');
       }
       const shown = host.includes(':') ? `[${host}]:${bound}` : `${host}:${bound}`;
       this.addrs.push(shown);
@@ -87,12 +88,4 @@ export class AgentDns {
   close(): Promise<void> {
     return this.server.close();
   }
-}
-
-function listenError(err: unknown, host: string, port: number): MusterError {
-  const e = err as NodeJS.ErrnoException;
-  const where = `listen udp ${host}:${port}`;
-  if (e.code === 'EADDRINUSE') return new MusterError('ERR_CONFIG', `Error starting agent: ${where}: bind: address already in use (the DNS port ${port} is taken)`);
-  if (e.code === 'EADDRNOTAVAIL') return new MusterError('ERR_CONFIG', `Error starting agent: ${where}: bind: cannot assign requested address`);
-  return new MusterError('ERR_CONFIG', `Error starting agent: ${where}: ${e.message}`);
 }

@@ -70,45 +70,50 @@ function sameQuestion(query: Buffer, reply: Buffer): boolean {
   }
 }
 
-function udpExchange(packet: Buffer, to: Recursor, id: number, timeoutMs: number): Promise<Buffer> {
+type Settle = (err: Error | undefined, reply?: Buffer) => void;
+
+/**
+ * One exchange on one socket: settled once, by the first of `settle` and the timeout; the
+ * socket is closed either way.
+ */
+function exchangeOnce(timeoutMs: number, timeoutError: string, start: (settle: Settle) => { close(): void }): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    // A connected socket, as Go's net.Dial: only the recursor's replies reach it, and a closed
-    // port (ICMP port unreachable) fails at once instead of after the timeout.
-    const socket = createSocket(isIP(to.host) === 6 ? 'udp6' : 'udp4');
     let finished = false;
-    const done = (err: Error | undefined, reply?: Buffer): void => {
+    const opened: { socket?: { close(): void } } = {};
+    const settle: Settle = (err, reply) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
-      socket.close();
+      opened.socket?.close();
       if (err) reject(err);
       else resolve(reply!);
     };
-    const timer = setTimeout(() => done(new Error(`read udp ${to.host}:${to.port}: i/o timeout`)), timeoutMs);
-    socket.on('error', (err) => done(err));
+    const timer = setTimeout(() => settle(new Error(timeoutError)), timeoutMs);
+    opened.socket = start(settle);
+    if (finished) opened.socket.close();
+  });
+}
+
+function udpExchange(packet: Buffer, to: Recursor, id: number, timeoutMs: number): Promise<Buffer> {
+  return exchangeOnce(timeoutMs, `read udp ${to.host}:${to.port}: i/o timeout`, (settle) => {
+    // A connected socket, as Go's net.Dial: only the recursor's replies reach it, and a closed
+    // port (ICMP port unreachable) fails at once instead of after the timeout.
+    const socket = createSocket(isIP(to.host) === 6 ? 'udp6' : 'udp4');
+    socket.on('error', (err) => settle(err));
     socket.on('message', (msg) => {
       // A stale or forged ID is ignored; the timeout still runs.
-      if (msg.length >= 2 && msg.readUInt16BE(0) === id) done(undefined, msg);
+      if (msg.length >= 2 && msg.readUInt16BE(0) === id) settle(undefined, msg);
     });
-    socket.connect(to.port, to.host, () => socket.send(packet, (err) => err && done(err)));
+    socket.connect(to.port, to.host, () => socket.send(packet, (err) => err && settle(err)));
+    return { close: () => socket.close() };
   });
 }
 
 function tcpExchange(packet: Buffer, to: Recursor, timeoutMs: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
+  return exchangeOnce(timeoutMs, `read tcp ${to.host}:${to.port}: i/o timeout`, (settle) => {
     const socket = connect({ host: to.host, port: to.port });
     let buffered = Buffer.alloc(0);
-    let finished = false;
-    const done = (err: Error | undefined, reply?: Buffer): void => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(reply!);
-    };
-    const timer = setTimeout(() => done(new Error(`read tcp ${to.host}:${to.port}: i/o timeout`)), timeoutMs);
-    socket.on('error', (err) => done(err));
+    socket.on('error', (err) => settle(err));
     socket.on('connect', () => {
       const len = Buffer.alloc(2);
       len.writeUInt16BE(packet.length, 0);
@@ -116,9 +121,10 @@ function tcpExchange(packet: Buffer, to: Recursor, timeoutMs: number): Promise<B
     });
     socket.on('data', (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk]);
-      if (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) done(undefined, buffered.subarray(2, 2 + buffered.readUInt16BE(0)));
+      if (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) settle(undefined, buffered.subarray(2, 2 + buffered.readUInt16BE(0)));
     });
-    socket.on('end', () => done(new Error(`tcp ${to.host}:${to.port}: connection closed before a reply`)));
+    socket.on('end', () => settle(new Error(`tcp ${to.host}:${to.port}: connection closed before a reply`)));
+    return { close: () => socket.destroy() };
   });
 }
 

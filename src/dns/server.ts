@@ -9,7 +9,7 @@ import { createServer, isIP, type Server as TcpServer, type Socket } from 'node:
 import type { Logger } from '../lib/index.js';
 import { withExternal } from './catalog.js';
 import { forward, resolveExternal, type Recursor } from './recursor.js';
-import type { Network, Outcome, Resolver } from './resolver/resolver.js';
+import type { Network, Resolver } from './resolver/resolver.js';
 import { decodeMessage } from './wire/decode.js';
 import { typeName, type ResourceRecord } from './wire/message.js';
 
@@ -89,21 +89,9 @@ export class DnsServer {
     this.tcp.length = 0;
   }
 
-  /** The hot path: answered at once unless the answer needs the recursors. Send errors reach the socket's 'error' handler. */
+  /** Send errors reach the socket's 'error' handler. */
   private onUdp(socket: UdpSocket, msg: Buffer, address: string, port: number): void {
-    let outcome;
-    try {
-      outcome = this.opts.resolver.handle(msg, 'udp');
-    } catch (err) {
-      this.opts.logger.error('DNS request failed', { error: String(err), client: `${address}:${port}` });
-      return;
-    }
-    if (outcome.kind === 'reply' && outcome.needs.length === 0) {
-      socket.send(outcome.bytes, port, address);
-      if (this.opts.logger.enabled('debug')) this.logServed(msg, `${address}:${port}`, 'udp');
-      return;
-    }
-    this.slowPath(outcome, msg, 'udp', `${address}:${port}`, (bytes) => socket.send(bytes, port, address));
+    this.answer(msg, 'udp', `${address}:${port}`, (bytes) => socket.send(bytes, port, address));
   }
 
   private onTcpConnection(socket: Socket): void {
@@ -161,16 +149,11 @@ export class DnsServer {
       if (logger.enabled('debug')) this.logServed(packet, client, network);
       return;
     }
-    this.slowPath(outcome, packet, network, client, send, dropped);
-  }
-
-  /** A request to forward, one whose answer needs the recursors first, or nothing to send. */
-  private slowPath(outcome: Outcome, packet: Uint8Array, network: Network, client: string, send: (bytes: Uint8Array) => void, dropped?: () => void): void {
-    const { logger } = this.opts;
     if (outcome.kind === 'drop') {
       dropped?.();
       return;
     }
+    // A request to forward, or an answer that needs the recursors first.
     const work = outcome.kind === 'recurse' ? this.recurse(outcome.request, packet, network) : this.withExternal(packet, network, outcome.needs);
     work.then(send, (err: unknown) => {
       logger.error('DNS request failed', { error: String(err), client });

@@ -6,26 +6,11 @@ import { harness, type Harness } from '../http/test-harness.js';
 import { SeededRng } from '../lib/index.js';
 import { StoreCatalog } from './catalog.js';
 import { Resolver, type Network } from './resolver/resolver.js';
-import type { DnsConfig } from './resolver/config.js';
+import { consulDnsDefaults, type DnsConfig } from './resolver/config.js';
 import { decodeMessage } from './wire/decode.js';
 import { Encoder } from './wire/encode.js';
 import { Type, emptyHeader, type Message, type ResourceRecord } from './wire/message.js';
 
-export const defaultDnsConfig: DnsConfig = {
-  domain: 'consul.',
-  altDomain: '',
-  datacenter: 'dc1',
-  nodeTtlS: 0,
-  serviceTtlS: new Map(),
-  onlyPassing: false,
-  enableTruncate: false,
-  udpAnswerLimit: 3,
-  aRecordLimit: 0,
-  nodeMetaTxt: true,
-  soa: { refresh: 3600, retry: 600, expire: 86400, minttl: 0 },
-  disableCompression: false,
-  recursion: false,
-};
 
 export interface AskOptions {
   network?: Network;
@@ -56,7 +41,7 @@ export function queryPacket(name: string, type: number, opts: AskOptions = {}): 
 
 export function dnsFixture(config: Partial<DnsConfig> = {}, seed = 1): DnsFixture {
   const h = harness();
-  const resolver = new Resolver({ ...defaultDnsConfig, ...config }, new StoreCatalog(h.server), { clock: h.clock, rng: new SeededRng(seed) });
+  const resolver = new Resolver({ ...consulDnsDefaults, ...config }, new StoreCatalog(h.server), { clock: h.clock, rng: new SeededRng(seed) });
   return {
     h,
     resolver,

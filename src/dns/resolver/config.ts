@@ -34,6 +34,23 @@ export interface DnsConfig {
   recursion: boolean;
 }
 
+/** Consul's DNS defaults for `consul.` in dc1 (no TTLs, udp_answer_limit 3, node meta as TXT, no recursors). */
+export const consulDnsDefaults: DnsConfig = {
+  domain: 'consul.',
+  altDomain: '',
+  datacenter: 'dc1',
+  nodeTtlS: 0,
+  serviceTtlS: new Map(),
+  onlyPassing: false,
+  enableTruncate: false,
+  udpAnswerLimit: 3,
+  aRecordLimit: 0,
+  nodeMetaTxt: true,
+  soa: { refresh: 3600, retry: 600, expire: 86400, minttl: 0 },
+  disableCompression: false,
+  recursion: false,
+};
+
 /** Consul's GetTTLForService: an exact entry, else the longest `prefix*` entry, else 0. */
 export function serviceTtlS(cfg: DnsConfig, service: string): number {
   const exact = cfg.serviceTtlS.get(service);

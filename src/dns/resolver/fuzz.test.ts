@@ -11,7 +11,7 @@ import { emptyCheckDefinition, type CheckEntry, type CheckServiceNodeView, type 
 import { WireError, decodeMessage } from '../wire/decode.js';
 import { Encoder } from '../wire/encode.js';
 import { Opcode, Rcode, Type, ednsOf, emptyHeader, type EdnsOptionValue, type Message, type ResourceRecord } from '../wire/message.js';
-import { DnsLookupError, type DnsCatalog, type DnsConfig } from './config.js';
+import { DnsLookupError, consulDnsDefaults, type DnsCatalog, type DnsConfig } from './config.js';
 import { Resolver, type Network, type Outcome } from './resolver.js';
 
 const INPUTS_MIN = 100_000;
@@ -107,21 +107,7 @@ function fakeCatalog(): DnsCatalog {
   };
 }
 
-const config: DnsConfig = {
-  domain: 'consul.',
-  altDomain: 'alt.',
-  datacenter: DC,
-  nodeTtlS: 0,
-  serviceTtlS: new Map(),
-  onlyPassing: false,
-  enableTruncate: false,
-  udpAnswerLimit: 3,
-  aRecordLimit: 0,
-  nodeMetaTxt: true,
-  soa: { refresh: 3600, retry: 600, expire: 86400, minttl: 0 },
-  disableCompression: false,
-  recursion: false,
-};
+const config: DnsConfig = { ...consulDnsDefaults, altDomain: 'alt.', datacenter: DC };
 
 function newResolver(): Resolver {
   return new Resolver(config, fakeCatalog(), { clock: new ManualClock(1_600_000_000_000), rng: new SeededRng(seed) });

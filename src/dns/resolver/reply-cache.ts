@@ -117,10 +117,6 @@ export class ReplyCache {
     if (this.entries.size >= entriesMax) this.entries.clear();
     this.entries.set(key.key, { bytes, catalogVersion, config, soaSecond, answersAt: key.answersAt, shuffled: reorder.shuffled, srv: reorder.srv });
   }
-
-  get size(): number {
-    return this.entries.size;
-  }
 }
 
 /** Scratch for the shuffle's index permutation (grown as needed; the resolver is single-threaded). */

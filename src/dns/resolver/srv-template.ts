@@ -16,7 +16,6 @@ export interface SrvPiece {
   extra: Uint8Array;
   /** Where in `extra` each owner pointer is. */
   ownerAt: number[];
-  extraCount: number;
 }
 
 export interface SrvTemplate {
@@ -125,7 +124,7 @@ function encodePiece(ttl: number, priority: number, weight: number, port: number
     ownerAt.push(extra.length);
     extra.push(0, 0, ...u16(rr.type), 0, 1, ...u32(rr.ttl), ...u16(rdata.length), ...rdata);
   }
-  return { srv: Uint8Array.from(srv), extra: Uint8Array.from(extra), ownerAt, extraCount: extras.length };
+  return { srv: Uint8Array.from(srv), extra: Uint8Array.from(extra), ownerAt };
 }
 
 const u16 = (v: number): number[] => [(v >> 8) & 0xff, v & 0xff];

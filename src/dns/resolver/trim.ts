@@ -114,9 +114,8 @@ export function trimUdp(enc: Encoder, msg: Message, ednsSize: number | undefined
     measureCompressed = false;
     cut(msg, maxAnswers, index);
   }
-  while (msg.answers.length > 1 && enc.length(msg, measureCompressed) > maxBytes - 7) {
-    const over = enc.length(msg, measureCompressed) - maxBytes;
-    cut(msg, over > 100 ? binaryTruncate(enc, msg, maxBytes, index, measureCompressed) : msg.answers.length - 1, index);
+  for (let size = enc.length(msg, measureCompressed); msg.answers.length > 1 && size > maxBytes - 7; size = enc.length(msg, measureCompressed)) {
+    cut(msg, size - maxBytes > 100 ? binaryTruncate(enc, msg, maxBytes, index, measureCompressed) : msg.answers.length - 1, index);
   }
   return msg.answers.length < count;
 }
@@ -128,9 +127,8 @@ export function trimTcp(enc: Encoder, msg: Message, qType: number, compress: boo
   if (count <= limit && uncompressedBound(msg) <= tcpBytesMax) return false;
   const index = msg.additionals.length > 0 ? indexExtra(msg.additionals) : undefined;
   if (msg.answers.length > limit) msg.answers = msg.answers.slice(0, limit);
-  while (msg.answers.length > 1 && enc.length(msg, compress) > tcpBytesMax) {
-    const over = enc.length(msg, compress) - tcpBytesMax;
-    cut(msg, over > 100 ? binaryTruncate(enc, msg, tcpBytesMax, index, compress) : msg.answers.length - 1, index);
+  for (let size = enc.length(msg, compress); msg.answers.length > 1 && size > tcpBytesMax; size = enc.length(msg, compress)) {
+    cut(msg, size - tcpBytesMax > 100 ? binaryTruncate(enc, msg, tcpBytesMax, index, compress) : msg.answers.length - 1, index);
   }
   return msg.answers.length < count;
 }

@@ -3,7 +3,8 @@
 // against a literal model of memberlist's TransmitLimitedQueue.GetBroadcasts tier search.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BroadcastQueue, broadcastQueueDepthMaxDefault, retransmitLimit, type Broadcast } from './broadcast-queue.js';
+import { BroadcastQueue, broadcastQueueDepthMaxDefault, type Broadcast } from './broadcast-queue.js';
+import { retransmitLimit } from './config.js';
 
 const text = new TextEncoder();
 const decode = (msgs: Uint8Array[]): string[] => msgs.map((m) => new TextDecoder().decode(m));

@@ -26,13 +26,6 @@ import * as limits from '../../lib/limits.js';
 import { retransmitLimit } from './config.js';
 
 /**
- * memberlist's `retransmitLimit`, `mult × ⌈log10(n + 1)⌉` (one implementation, in config.ts).
- * JavaScript's `Math.log10` is exact on powers of ten, as Go's `math.Log10` is, so the tier
- * boundaries (n = 9, 99, 999...) agree with memberlist.
- */
-export { retransmitLimit };
-
-/**
  * Default bound on queued broadcasts (limits.gossipBroadcastQueueDepthMax, 4096). Consul's serf
  * bound is max(4096, 2 × members): pass it as a function, e.g. `() => Math.max(4096, 2 * members())`.
  */

@@ -76,7 +76,10 @@ export function suspicionTimeoutMs(suspicionMult: number, members: number, probe
   return Math.floor((suspicionMult * Math.floor(nodeScale * 1000) * probeIntervalMs) / 1000);
 }
 
-/** memberlist's retransmitLimit: retransmitMult × ceil(log10(n + 1)). */
+/**
+ * memberlist's retransmitLimit: retransmitMult × ceil(log10(n + 1)). JavaScript's Math.log10 is
+ * exact on powers of ten, as Go's math.Log10 is, so the steps (n = 9, 99, 999...) agree.
+ */
 export function retransmitLimit(retransmitMult: number, members: number): number {
   return retransmitMult * Math.ceil(Math.log10(members + 1));
 }

@@ -10,10 +10,10 @@
 import type { Clock, Rng } from '../../lib/index.js';
 import type { Awareness } from './awareness.js';
 import { suspicionConfirmationsWanted, suspicionTimeoutMs, type SwimTiming } from './config.js';
-import type { Address, Message } from './messages.js';
+import type { Address, Message, PushPullMember, SnapshotState } from './messages.js';
 import { Suspicion } from './suspicion.js';
 
-export type MemberState = 'alive' | 'suspect' | 'dead' | 'left';
+export type MemberState = SnapshotState;
 
 export interface Member {
   readonly name: string;
@@ -52,14 +52,7 @@ export interface MembersDeps {
 }
 
 /** What push/pull exchanges about each member. */
-export interface MemberSnapshot {
-  name: string;
-  address: Address;
-  meta: Uint8Array;
-  vsn: number[];
-  incarnation: number;
-  state: MemberState;
-}
+export type MemberSnapshot = PushPullMember;
 
 export class Members {
   private readonly byName = new Map<string, Member>();
