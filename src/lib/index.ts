@@ -11,3 +11,4 @@ export * from './iso-time.js';
 export * from './metrics.js';
 export * from './json-big.js';
 export * from './go-strconv.js';
+export * from './bytes.js';

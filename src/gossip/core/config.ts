@@ -26,6 +26,14 @@ export interface SwimTiming {
   awarenessMaxMultiplier: number;
   /** Largest UDP packet we send (memberlist's UDPBufferSize). */
   udpPacketBytesMax: number;
+  /**
+   * Lifeguard (arXiv:1707.00788) on; true in every profile. Off is the paper's SWIM baseline, as
+   * memberlist ran before Lifeguard: no local health (the multiplier stays 1), indirect probes
+   * ask for no nacks, a fixed suspicion timeout of the minimum (SuspicionMaxTimeoutMult = 1,
+   * confirmations neither shorten it nor are gossiped again), and no suspicion riding along
+   * with the ping to a suspect (buddy system). For the simulator's comparison.
+   */
+  lifeguard: boolean;
 }
 
 export const lanTiming: SwimTiming = {
@@ -42,6 +50,7 @@ export const lanTiming: SwimTiming = {
   tcpTimeoutMs: 10_000,
   awarenessMaxMultiplier: 8,
   udpPacketBytesMax: 1400,
+  lifeguard: true,
 };
 
 export const wanTiming: SwimTiming = {
@@ -99,4 +108,14 @@ export function pushPullIntervalMs(intervalMs: number, members: number): number 
 export function suspicionConfirmationsWanted(suspicionMult: number, members: number): number {
   const k = suspicionMult - 2;
   return members - 2 < k ? 0 : k;
+}
+
+/**
+ * A suspicion's bounds in a pool of `members` (memberlist's suspectNode): from max down to min
+ * with `confirmationsWanted` independent confirmations. Without Lifeguard it is min, fixed.
+ */
+export function suspicionBounds(timing: SwimTiming, members: number): { minMs: number; maxMs: number; confirmationsWanted: number } {
+  const minMs = suspicionTimeoutMs(timing.suspicionMult, members, timing.probeIntervalMs);
+  if (!timing.lifeguard) return { minMs, maxMs: minMs, confirmationsWanted: 0 };
+  return { minMs, maxMs: minMs * timing.suspicionMaxTimeoutMult, confirmationsWanted: suspicionConfirmationsWanted(timing.suspicionMult, members) };
 }

@@ -7,9 +7,9 @@
  * that others must learn is handed to `broadcast`, keyed by the member's name (so a newer
  * message about it replaces an older one in the broadcast queue).
  */
-import type { Clock, Rng } from '../../lib/index.js';
+import { sameBytes, type Clock, type Rng } from '../../lib/index.js';
 import type { Awareness } from './awareness.js';
-import { suspicionConfirmationsWanted, suspicionTimeoutMs, type SwimTiming } from './config.js';
+import { suspicionBounds, type SwimTiming } from './config.js';
 import type { Address, Message, PushPullMember, SnapshotState } from './messages.js';
 import { Suspicion } from './suspicion.js';
 
@@ -168,10 +168,8 @@ export class Members {
     state.state = 'suspect';
     const changedMs = d.clock.monotonicMs();
     state.stateChangeMs = changedMs;
-    const n = this.size;
-    const t = d.timing;
-    const minMs = suspicionTimeoutMs(t.suspicionMult, n, t.probeIntervalMs);
-    const suspicion = new Suspicion(d.clock, s.from, suspicionConfirmationsWanted(t.suspicionMult, n), minMs, minMs * t.suspicionMaxTimeoutMult, () => {
+    const { minMs, maxMs, confirmationsWanted } = suspicionBounds(d.timing, this.size);
+    const suspicion = new Suspicion(d.clock, s.from, confirmationsWanted, minMs, maxMs, () => {
       const now = this.byName.get(s.node);
       if (now && now.state === 'suspect' && now.stateChangeMs === changedMs) this.dead({ type: 'dead', incarnation: now.incarnation, node: now.name, from: d.selfName });
     });
@@ -264,11 +262,6 @@ export class Members {
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);

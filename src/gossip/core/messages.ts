@@ -73,15 +73,11 @@ export function encodeMessage(m: Message): Uint8Array {
       fields = [m.payload];
       break;
   }
-  const body = encode(fields);
-  const out = new Uint8Array(body.length + 1);
-  out[0] = MessageType[m.type];
-  out.set(body, 1);
-  return out;
+  return encodeTyped(MessageType[m.type], fields);
 }
 
-/** Reads fields of an array, checking each one's type. */
-class Fields {
+/** Reads a decoded msgpack list field by field, checking each type (for this layer and serf's). */
+export class Fields {
   private i = 0;
   constructor(
     private readonly values: unknown[],
@@ -128,18 +124,32 @@ class Fields {
   }
 }
 
-/** One message (not a compound). */
-export function decodeMessage(bytes: Uint8Array): Message {
-  if (bytes.length < 2) throw new GossipDecodeError(`message of ${bytes.length} bytes is too short`);
+/** A type byte and a msgpack list of fields: the type and a reader over the fields. */
+export function openTyped(bytes: Uint8Array, what = 'message'): { type: number; f: Fields } {
+  if (bytes.length < 2) throw new GossipDecodeError(`${what} of ${bytes.length} bytes is too short`);
   const type = bytes[0]!;
   let values: unknown;
   try {
     values = decode(bytes.subarray(1));
   } catch (err) {
-    throw new GossipDecodeError(`message type ${type}: ${(err as Error).message}`);
+    throw new GossipDecodeError(`${what} type ${type}: ${(err as Error).message}`);
   }
-  if (!Array.isArray(values)) throw new GossipDecodeError(`message type ${type}: body is not a list`);
-  const f = new Fields(values, `message type ${type}`);
+  if (!Array.isArray(values)) throw new GossipDecodeError(`${what} type ${type}: body is not a list`);
+  return { type, f: new Fields(values, `${what} type ${type}`) };
+}
+
+/** A type byte, then the fields as a msgpack list. */
+export function encodeTyped(type: number, fields: unknown[]): Uint8Array {
+  const body = encode(fields);
+  const out = new Uint8Array(body.length + 1);
+  out[0] = type;
+  out.set(body, 1);
+  return out;
+}
+
+/** One message (not a compound). */
+export function decodeMessage(bytes: Uint8Array): Message {
+  const { type, f } = openTyped(bytes);
   switch (type) {
     case MessageType.ping:
       return { type: 'ping', seqNo: f.uint(), node: f.str(), source: f.address(), sourceNode: f.str() };
@@ -189,23 +199,12 @@ export const pushPullType = 9;
 
 export function encodePushPull(p: PushPull): Uint8Array {
   const members = p.members.map((m) => [m.name, addr(m.address), m.meta, m.vsn, m.incarnation, stateCodes.indexOf(m.state)]);
-  const body = encode([p.join, members, p.user]);
-  const out = new Uint8Array(body.length + 1);
-  out[0] = pushPullType;
-  out.set(body, 1);
-  return out;
+  return encodeTyped(pushPullType, [p.join, members, p.user]);
 }
 
 export function decodePushPull(bytes: Uint8Array): PushPull {
-  if (bytes.length < 2 || bytes[0] !== pushPullType) throw new GossipDecodeError('not a push/pull exchange');
-  let values: unknown;
-  try {
-    values = decode(bytes.subarray(1));
-  } catch (err) {
-    throw new GossipDecodeError(`push/pull: ${(err as Error).message}`);
-  }
-  if (!Array.isArray(values)) throw new GossipDecodeError('push/pull: body is not a list');
-  const f = new Fields(values, 'push/pull');
+  if (bytes[0] !== pushPullType) throw new GossipDecodeError('not a push/pull exchange');
+  const { f } = openTyped(bytes, 'push/pull');
   const join = f.bool();
   const list = f.list();
   const members = list.map((entry, i) => {

@@ -54,7 +54,8 @@ export class Swim {
   badPackets = 0;
 
   constructor(private readonly deps: SwimDeps) {
-    this.awareness = new Awareness(deps.timing.awarenessMaxMultiplier);
+    // Without Lifeguard the local health multiplier stays 1 (memberlist's AwarenessMaxMultiplier = 1).
+    this.awareness = new Awareness(deps.timing.lifeguard ? deps.timing.awarenessMaxMultiplier : 1);
     this.queue = new BroadcastQueue({ numNodes: () => this.members.size, retransmitMult: deps.timing.retransmitMult });
     this.members = new Members({
       clock: deps.clock,
@@ -91,6 +92,36 @@ export class Swim {
    */
   leave(done: () => void): void {
     this.members.leave(done);
+  }
+
+  /**
+   * Queues a message of the layer above (serf's intents, events, queries) for gossip: it is
+   * piggybacked like our own broadcasts, as often, and `sent` runs once it is out.
+   */
+  broadcastUser(payload: Uint8Array, sent?: () => void): void {
+    this.queue.queue({ message: encodeMessage({ type: 'user', payload }), finished: sent });
+  }
+
+  /**
+   * New metadata for this member (serf's tags): announced as alive with a higher incarnation,
+   * as memberlist's UpdateNode does, so it replaces the old everywhere.
+   */
+  updateMeta(meta: Uint8Array): void {
+    const me = this.members.get(this.deps.self.name);
+    if (!me) return;
+    this.deps.self.meta = meta;
+    const s = this.deps.self;
+    this.members.alive({ type: 'alive', incarnation: this.members.nextIncarnation(), node: s.name, address: s.address, meta, vsn: s.vsn }, true);
+  }
+
+  /** A message of the layer above straight to one member (serf's query responses and relays). */
+  sendUser(to: Address, payload: Uint8Array): void {
+    this.sendTo(to, { type: 'user', payload });
+  }
+
+  /** Messages waiting to be gossiped (for tests and metrics). */
+  get queuedBroadcasts(): number {
+    return this.queue.length;
   }
 
   /** Joins through each address: a push/pull exchange marked as a join. */
@@ -269,7 +300,7 @@ export class Swim {
       timer: end,
     });
     const ping: Message = { type: 'ping', seqNo, node: target.name, source: self.address, sourceNode: self.name };
-    if (target.state === 'alive') this.sendTo(target.address, ping);
+    if (target.state === 'alive' || !timing.lifeguard) this.sendTo(target.address, ping);
     else {
       const suspect: Message = { type: 'suspect', incarnation: target.incarnation, node: target.name, from: self.name };
       for (const p of packPackets([encodeMessage(ping), encodeMessage(suspect)], timing.udpPacketBytesMax).packets) this.deps.send(target.address, p);
@@ -279,7 +310,7 @@ export class Swim {
       const helpers = this.randomMembers(timing.indirectChecks, (m) => m.state === 'alive' && m.name !== target.name);
       expectedNacks = helpers.length;
       for (const h of helpers) {
-        this.sendTo(h.address, { type: 'indirectPing', seqNo, target: target.address, node: target.name, nack: true, source: self.address, sourceNode: self.name });
+        this.sendTo(h.address, { type: 'indirectPing', seqNo, target: target.address, node: target.name, nack: timing.lifeguard, source: self.address, sourceNode: self.name });
       }
     });
   }
