@@ -1,0 +1,116 @@
+/**
+ * The connection pool (Consul's pool.ConnPool): one connection per server address, dialed on
+ * the first call, shared by every call to that server, closed after `idleMs` without calls,
+ * and forgotten as soon as it ends, so the next call dials afresh (a restarted server is
+ * reached again without any retry logic here). Choosing a server and failing over belong to
+ * the caller, helped by RpcError's `kind` and `sent` and by `canRetry`.
+ */
+import { assert, type Logger } from '../lib/index.js';
+import { RpcConnection, type ConnectionOptions } from './connection.js';
+import { RpcError } from './errors.js';
+import {
+  callsInFlightMax,
+  callsWaitingMax,
+  callTimeoutMsMax,
+  dialTimeoutMsDefault,
+  idleMsDefault,
+  keepaliveIntervalMsDefault,
+  keepaliveTimeoutMsDefault,
+} from './limits.js';
+import { dialErrorText, parseAddress } from './net-errors.js';
+
+export interface RpcClientOptions {
+  logger: Logger;
+  dialTimeoutMs?: number;
+  idleMs?: number;
+  keepaliveIntervalMs?: number;
+  keepaliveTimeoutMs?: number;
+  callsInFlightMax?: number;
+  callsWaitingMax?: number;
+}
+
+export interface CallOptions {
+  /** The whole call, dial and queueing included: a blocking query passes its wait + jitter + slack. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface RpcClientStats {
+  connections: number;
+  inFlight: number;
+  waiting: number;
+  dials: number;
+}
+
+export class RpcClient {
+  private readonly conns = new Map<string, RpcConnection>();
+  /** Ended connections whose sockets may still be closing (for close() to wait on). */
+  private readonly ending = new Set<Promise<void>>();
+  private readonly connOpts: ConnectionOptions;
+  private dials = 0;
+  private closed = false;
+
+  constructor(opts: RpcClientOptions) {
+    this.connOpts = {
+      logger: opts.logger,
+      dialTimeoutMs: opts.dialTimeoutMs ?? dialTimeoutMsDefault,
+      idleMs: opts.idleMs ?? idleMsDefault,
+      keepaliveIntervalMs: opts.keepaliveIntervalMs ?? keepaliveIntervalMsDefault,
+      keepaliveTimeoutMs: opts.keepaliveTimeoutMs ?? keepaliveTimeoutMsDefault,
+      callsInFlightMax: opts.callsInFlightMax ?? callsInFlightMax,
+      callsWaitingMax: opts.callsWaitingMax ?? callsWaitingMax,
+    };
+  }
+
+  /**
+   * Calls `method` on the server at `address` (`host:port`). Resolves with the reply body;
+   * rejects with the handler's MusterError (same code and text), or an RpcError.
+   */
+  call<T = unknown>(address: string, method: string, body: unknown, opts: CallOptions): Promise<T> {
+    const { timeoutMs, signal } = opts;
+    assert(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= callTimeoutMsMax, `RPC timeout out of range: ${timeoutMs}`);
+    if (this.closed) return Promise.reject(new RpcError('shutdown', address, false, 'rpc error getting client: failed to get conn: rpc error: shutdown'));
+    const conn = this.conns.get(address) ?? this.dial(address);
+    if (conn instanceof RpcError) return Promise.reject(conn);
+    return conn.call(method, body, timeoutMs, signal) as Promise<T>;
+  }
+
+  /** Whether a connection to `address` is pooled (dialing or open). */
+  has(address: string): boolean {
+    return this.conns.has(address);
+  }
+
+  stats(): RpcClientStats {
+    let inFlight = 0;
+    let waiting = 0;
+    for (const c of this.conns.values()) {
+      const s = c.stats();
+      inFlight += s.inFlight;
+      waiting += s.waiting;
+    }
+    return { connections: this.conns.size, inFlight, waiting, dials: this.dials };
+  }
+
+  /** Fails every call (`shutdown`), closes every connection, and waits for the sockets. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const c of [...this.conns.values()]) void c.shutdown();
+    await Promise.all(this.ending);
+  }
+
+  private dial(address: string): RpcConnection | RpcError {
+    const hp = parseAddress(address);
+    if (hp === undefined) {
+      const text = dialErrorText(address, `address ${address}: missing port in address`);
+      return new RpcError('dial', address, false, `rpc error getting client: failed to get conn: ${text}`);
+    }
+    this.dials++;
+    const conn = new RpcConnection(address, hp.host, hp.port, this.connOpts, (ended) => {
+      if (this.conns.get(address) === ended) this.conns.delete(address);
+      const closed = ended.closed.then(() => void this.ending.delete(closed));
+      this.ending.add(closed);
+    });
+    this.conns.set(address, conn);
+    return conn;
+  }
+}
