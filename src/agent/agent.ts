@@ -10,15 +10,18 @@ import { setImmediate as afterPendingIo } from 'node:timers/promises';
 import type { RuntimeConfig } from '../config/index.js';
 import { Fsm, InMemoryLog } from '../fsm/index.js';
 import { HttpApi, type AgentApi, type MemberInfo } from '../http/index.js';
-import { MusterError, type Clock, type Logger, type LogSink, type Rng } from '../lib/index.js';
+import { MusterError, type Clock, type Logger, type LogSink, type Rng, type Timer } from '../lib/index.js';
 import { AgentDns } from './dns.js';
+import { AgentGossip, reconcileMember } from './gossip.js';
 import { listenError } from './listen-error.js';
 import { AgentOps } from './ops.js';
-import { Server } from '../server/index.js';
-import { emptyCheckDefinition, Store, type NodeWrite } from '../state/index.js';
+import { Reconciler, consulService, reconcileIntervalMs, serfCheck, Server } from '../server/index.js';
+import { memberStatusCodes, type MemberEventKind, type SerfMember } from '../serf/index.js';
+import { Store, type NodeWrite } from '../state/index.js';
 import { LocalAgent } from './local-agent.js';
+import { UserEvents, userEventPrefix } from './user-events.js';
+import { KeyringManager } from './keyring-manager.js';
 import { selfDocument } from './self.js';
-import { consulApiVersion, musterVersion } from './version.js';
 
 export interface AgentDeps {
   clock: Clock;
@@ -37,6 +40,11 @@ export class Agent implements AgentApi {
   readonly localAgent: LocalAgent;
   readonly ops: AgentOps;
   readonly dns: AgentDns;
+  readonly gossip: AgentGossip;
+  readonly userEvents: UserEvents;
+  readonly keyring: KeyringManager;
+  private readonly reconciler: Reconciler | undefined;
+  private reconcileTimer: Timer | undefined;
   /** Bound HTTP addresses (`ip:port`), once started. */
   readonly httpAddrs: string[] = [];
   private readonly logger: Logger;
@@ -84,6 +92,40 @@ export class Agent implements AgentApi {
       sessionTimers: () => this.server.sessions.timerCount,
     });
     this.dns = new AgentDns(config, this.server, deps);
+    this.gossip = new AgentGossip({
+      config,
+      clock: deps.clock,
+      rng: deps.rng,
+      logger: this.logger,
+      lanEvents: {
+        member: (kind, m) => this.memberEvent(kind, m),
+        // Every user event, this agent's own included (serf delivers those locally too).
+        user: (e) => {
+          if (e.name.startsWith(userEventPrefix)) this.userEvents.receive(e.payload, e.lTime);
+        },
+      },
+      fatal: (message) => {
+        this.logger.error(message);
+        this.onShutdownRequest();
+      },
+    });
+    this.userEvents = new UserEvents({
+      nodeName: config.nodeName,
+      localServices: () => this.localAgent.services(),
+      newID: randomUUID,
+      clock: deps.clock,
+      logger: this.logger,
+      eventLTime: () => this.gossip.lan.serf.eventClock.time(),
+      // Consul fires through a server (Internal.EventFire) for ACLs; gossip reaches every agent either way.
+      fire: async (encoded, { name, datacenter }) => {
+        if (datacenter !== '' && datacenter !== config.datacenter) throw new MusterError('ERR_NO_PATH_TO_DC', 'No path to datacenter');
+        this.gossip.lan.serf.userEvent(userEventPrefix + name, encoded, false);
+      },
+    });
+    this.keyring = new KeyringManager(config.datacenter, this.logger);
+    this.reconciler = config.server
+      ? new Reconciler({ store: this.store, log: this.log, logger: deps.logger.named('agent.leader'), datacenter: config.datacenter, nodeName: config.nodeName })
+      : undefined;
     this.http = new HttpApi({
       server: this.server,
       agent: this,
@@ -96,39 +138,57 @@ export class Agent implements AgentApi {
       ops: this.ops,
       metrics: this.ops.metrics,
       queryWaitMsMax: config.queryWaitMsMax,
+      events: this.userEvents,
+      keyring: this.keyring,
+      startClosed: true,
     });
   }
 
+  /**
+   * Binds the HTTP and DNS listeners first (a taken port is a one-line start error), then
+   * gossip, leadership (a server), the local services and checks; only then does the HTTP API
+   * answer (never for a half-started agent); then `start_join`. Any failure stops what had
+   * started and is the start error.
+   */
   async start(): Promise<void> {
     const c = this.config;
     if (c.pidFile) writeFileSync(c.pidFile, `${process.pid}`);
-    if (c.ports.http !== -1) {
-      for (const host of c.httpAddrs) {
-        try {
-          const a = await this.http.listen(host, c.ports.http);
+    try {
+      if (c.ports.http !== -1) {
+        for (const host of c.httpAddrs) {
+          let a;
+          try {
+            a = await this.http.listen(host, c.ports.http);
+          } catch (err) {
+            throw listenError(err, 'tcp', host, c.ports.http, 'HTTP');
+          }
           const shown = a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
           this.httpAddrs.push(shown);
           this.logger.info('Started HTTP server', { address: shown, network: 'tcp' });
-        } catch (err) {
-          await this.http.close();
-          throw listenError(err, 'tcp', host, c.ports.http, 'HTTP');
         }
       }
-    }
-    try {
       await this.dns.start(c, this.logger);
+      await this.gossip.start();
+      this.keyring.addPool(this.gossip.lan, false, this.gossip.lanKeyringFile);
+      if (this.gossip.wan) this.keyring.addPool(this.gossip.wan, true, this.gossip.wanKeyringFile);
+      if (c.server) this.establishLeadership();
+      try {
+        this.localAgent.start();
+      } catch (err) {
+        throw MusterError.is(err) ? new MusterError('ERR_CONFIG', `Error starting agent: ${err.message}`) : err;
+      }
+      this.ops.start();
+      this.http.open();
+      try {
+        await this.gossip.joinAtStart();
+      } catch (err) {
+        throw new MusterError('ERR_CONFIG', (err as Error).message);
+      }
     } catch (err) {
-      await this.http.close();
-      throw err;
+      await this.shutdown({ quiet: true });
+      if (MusterError.is(err) && err.code === 'ERR_CONFIG') throw err;
+      throw new MusterError('ERR_CONFIG', `Error starting agent: ${(err as Error).message}`);
     }
-    if (c.server) this.establishLeadership();
-    try {
-      this.localAgent.start();
-    } catch (err) {
-      if (MusterError.is(err)) throw new MusterError('ERR_CONFIG', `Error starting agent: ${err.message}`);
-      throw err;
-    }
-    this.ops.start();
     if (!c.devMode && c.server) {
       this.logger.warn('state is kept in memory until Raft storage lands (see issue 6); data_dir holds the node ID only', {
         data_dir: c.dataDir,
@@ -136,7 +196,12 @@ export class Agent implements AgentApi {
     }
   }
 
-  /** The in-memory log's leader duties: a barrier entry, then this node in the catalog. */
+
+
+  /**
+   * The in-memory log's leader duties: a barrier entry, this node in the catalog, then every
+   * gossip member reconciled into it, now and every minute (Consul's ReconcileInterval).
+   */
   private establishLeadership(): void {
     const c = this.config;
     const serverLogger = this.deps.logger.named('agent.server');
@@ -145,46 +210,37 @@ export class Agent implements AgentApi {
     serverLogger.info('New leader elected', { payload: c.nodeName });
     this.log.applySync({
       type: 'register',
-      req: {
-        node: this.nodeInfo(),
-        skipNodeUpdate: false,
-        service: {
-          kind: '',
-          id: 'consul',
-          service: 'consul',
-          tags: [],
-          address: '',
-          taggedAddresses: {},
-          meta: {
-            raft_version: '3',
-            serf_protocol_current: '2',
-            serf_protocol_max: '5',
-            serf_protocol_min: '1',
-            version: consulApiVersion,
-          },
-          port: c.ports.server,
-          weights: { passing: 1, warning: 1 },
-          enableTagOverride: false,
-          proxy: null,
-          connect: null,
-        },
-        checks: [
-          {
-            node: c.nodeName,
-            checkID: 'serfHealth',
-            name: 'Serf Health Status',
-            status: 'passing',
-            notes: '',
-            output: 'Agent alive and reachable',
-            serviceID: '',
-            type: '',
-            definition: emptyCheckDefinition(),
-          },
-        ],
-      },
+      req: { node: this.nodeInfo(), skipNodeUpdate: false, service: consulService(reconcileMember(this.gossip.lan.serf.localMember())), checks: [serfCheck(c.nodeName, 'passing')] },
     });
-    serverLogger.info('member joined, marking health alive', { member: c.nodeName });
+    this.deps.logger.named('agent.leader').info('member joined, marking health alive', { member: c.nodeName });
     this.server.sessions.initializeTimers();
+    const every = (): void => {
+      this.reconcileTimer = this.deps.clock.setTimer(reconcileIntervalMs, () => {
+        void this.reconcileAll().finally(every);
+      });
+    };
+    every();
+    void this.reconcileAll();
+  }
+
+  /** Every LAN member into the catalog, and nodes gossip forgot out of it. */
+  private async reconcileAll(): Promise<void> {
+    if (!this.reconciler || this.stopped) return;
+    const members = this.gossip.members(false);
+    try {
+      for (const m of members) await this.reconciler.member(reconcileMember(m));
+      await this.reconciler.reaped(new Set(members.map((m) => m.name)));
+    } catch (err) {
+      this.logger.error('failed to reconcile members', { error: (err as Error).message });
+    }
+  }
+
+  /** A LAN member event: a server brings the catalog in line at once (the periodic pass catches up anything missed). */
+  private memberEvent(kind: MemberEventKind, m: SerfMember): void {
+    if (!this.reconciler || this.stopped) return;
+    const r = reconcileMember(m);
+    if (kind === 'reap') r.status = 'reaped';
+    this.reconciler.member(r).catch((err: Error) => this.logger.error('failed to reconcile member', { member: m.name, error: err.message }));
   }
 
   /** This node as the catalog shows it (what anti-entropy keeps there). */
@@ -203,41 +259,37 @@ export class Agent implements AgentApi {
   self(): Record<string, unknown> {
     return selfDocument({
       config: this.config,
-      member: this.selfMember(),
+      member: memberInfo(this.gossip.lan.serf.localMember()),
       appliedIndex: this.fsm.lastApplied,
       leaderAddr: this.server.statusLeader(),
       stats: { services: this.localAgent.local.allServices().length, checks: this.localAgent.local.allChecks().length },
     });
   }
 
-  members(): MemberInfo[] {
-    return [this.selfMember()];
+  members(wan: boolean): MemberInfo[] | undefined {
+    if (wan && !this.gossip.wan) return undefined;
+    return this.gossip.members(wan).map(memberInfo);
   }
 
-  /** Graceful leave: nothing to tell yet without gossip; the process stops after the reply. */
+  /**
+   * Graceful leave (Consul's Agent.Leave): the gossip pools are told, so everyone records this
+   * agent as left, not failed; the process stops after the reply.
+   */
   leave(): Promise<() => void> {
     this.leaving ??= (async () => {
       this.logger.info('Gracefully shutting down agent...');
+      await this.gossip.leave();
       return () => this.onShutdownRequest();
     })();
     return this.leaving;
   }
 
-  /**
-   * Joining needs gossip (issue 5). Until then an agent can only "join" itself, which Consul
-   * also accepts (serf counts one node); any other address is refused, saying why.
-   */
   async join(address: string, wan: boolean): Promise<void> {
-    const c = this.config;
-    const port = wan ? c.ports.serfWan : c.ports.serfLan;
-    const [host, p] = address.includes(':') ? [address.slice(0, address.lastIndexOf(':')), address.slice(address.lastIndexOf(':') + 1)] : [address, String(port)];
-    const self = (host === c.advertiseAddr || host === c.bindAddr) && p === String(port);
-    if (self) {
-      this.logger.info('(LAN) joining', { lan_addresses: [address] });
-      this.logger.info('(LAN) joined', { number_of_nodes: 1 });
-      return;
-    }
-    throw new MusterError('ERR_RPC', `1 error occurred:\n\t* Failed to join ${address}: gossip between agents is not implemented yet\n\n`);
+    await this.gossip.join([address], wan);
+  }
+
+  forceLeave(node: string, prune: boolean): Promise<void> {
+    return this.gossip.forceLeave(node, prune);
   }
 
   /** Stops everything; `quiet` after a failed start, whose one error line says it all. */
@@ -245,49 +297,31 @@ export class Agent implements AgentApi {
     if (this.stopped) return;
     this.stopped = true;
     if (!options.quiet) this.logger.info('Requesting shutdown');
+    this.reconcileTimer?.cancel();
     await this.http.close();
     await this.dns.close();
+    await this.gossip.close();
     this.localAgent.stop();
     this.ops.stop();
     this.server.close();
     if (this.config.pidFile) rmSync(this.config.pidFile, { force: true });
     if (!options.quiet) this.logger.info('shutdown complete');
   }
+}
 
-  private selfMember(): MemberInfo {
-    const c = this.config;
-    // Consul's serf tags: servers add their RPC port, raft version and WAN join port.
-    const tags: Record<string, string> = {
-      acls: '0',
-      build: `${consulApiVersion}:muster-${musterVersion}`,
-      dc: c.datacenter,
-      id: c.nodeID,
-      role: c.server ? 'consul' : 'node',
-      segment: '',
-      vsn: '2',
-      vsn_max: '3',
-      vsn_min: '2',
-    };
-    if (c.server) {
-      tags['port'] = String(c.ports.server);
-      tags['raft_vsn'] = '3';
-      tags['ft_fs'] = '1';
-      if (c.ports.serfWan > 0) tags['wan_join_port'] = String(c.ports.serfWan);
-    }
-    if (c.bootstrap) tags['bootstrap'] = '1';
-    if (c.bootstrapExpect > 0) tags['expect'] = String(c.bootstrapExpect);
-    return {
-      name: c.nodeName,
-      addr: c.advertiseAddr,
-      port: c.ports.serfLan,
-      tags,
-      status: 1,
-      protocolMin: 1,
-      protocolMax: 5,
-      protocolCur: 2,
-      delegateMin: 2,
-      delegateMax: 5,
-      delegateCur: 4,
-    };
-  }
+/** A serf member as /v1/agent/members shows it. */
+function memberInfo(m: SerfMember): MemberInfo {
+  return {
+    name: m.name,
+    addr: m.address.ip,
+    port: m.address.port,
+    tags: m.tags,
+    status: memberStatusCodes[m.status],
+    protocolMin: m.vsn[0] ?? 0,
+    protocolMax: m.vsn[1] ?? 0,
+    protocolCur: m.vsn[2] ?? 0,
+    delegateMin: m.vsn[3] ?? 0,
+    delegateMax: m.vsn[4] ?? 0,
+    delegateCur: m.vsn[5] ?? 0,
+  };
 }

@@ -101,6 +101,16 @@ export class Agent {
     return wire.map(memberFromWire);
   }
 
+  /** PUT /v1/agent/join/<address>[?wan=1]: the agent joins the gossip pool through `address`. */
+  async join(address: string, wan = false, w?: WriteOptions): Promise<void> {
+    await this.client.write('PUT', `/v1/agent/join/${address}`, wan ? [['wan', '1']] : [], undefined, w);
+  }
+
+  /** PUT /v1/agent/force-leave/<node>[?prune]: marks a failed member left (with prune: forgets it). */
+  async forceLeave(node: string, prune = false, w?: WriteOptions): Promise<void> {
+    await this.client.write('PUT', `/v1/agent/force-leave/${node}`, prune ? [['prune', '1']] : [], undefined, w);
+  }
+
   /** PUT /v1/agent/leave: the agent leaves the cluster gracefully and shuts down. */
   async leave(w?: WriteOptions): Promise<void> {
     await this.client.write('PUT', '/v1/agent/leave', [], undefined, w);

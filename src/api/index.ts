@@ -8,6 +8,7 @@ import { ApiClient, type ClientConfig } from './client.js';
 import { Health } from './health.js';
 import { Kv } from './kv.js';
 import { Lock, type LockOptions } from './lock.js';
+import { Operator } from './operator.js';
 import { Semaphore, type SemaphoreOptions } from './semaphore.js';
 import { Session } from './session.js';
 
@@ -18,6 +19,7 @@ export class Client extends ApiClient {
   readonly catalog: Catalog;
   readonly health: Health;
   readonly session: Session;
+  readonly operator: Operator;
   constructor(config: ClientConfig = {}) {
     super(config);
     this.kv = new Kv(this);
@@ -26,6 +28,7 @@ export class Client extends ApiClient {
     this.catalog = new Catalog(this);
     this.health = new Health(this);
     this.session = new Session(this);
+    this.operator = new Operator(this);
   }
 
   /** Go's Client.LockOpts: a lock on `opts.key` (throws LockError ERR_LOCK_CONFIG). */
@@ -44,9 +47,11 @@ export * from './agent-services.js';
 export * from './catalog.js';
 export * from './client.js';
 export * from './errors.js';
+export * from './event.js';
 export * from './health.js';
 export * from './kv.js';
 export * from './lock.js';
+export * from './operator.js';
 export * from './semaphore.js';
 export * from './session.js';
 export * from './url.js';

@@ -3,6 +3,7 @@
  * `addresses.dns`, `domain`, `alt_domain`, `recursors`, `dns_config`. Pure.
  */
 import { parseDurationMs } from '../lib/index.js';
+import { str, num, sub } from './raw-read.js';
 import { ConfigError, type Raw } from './validate.js';
 
 export interface DnsSoaRuntime {
@@ -35,9 +36,6 @@ export interface DnsRuntime {
   soa: DnsSoaRuntime;
 }
 
-const str = (raw: Raw, k: string): string => (typeof raw[k] === 'string' ? (raw[k] as string) : '');
-const num = (raw: Raw, k: string): number => (typeof raw[k] === 'number' ? (raw[k] as number) : 0);
-const sub = (raw: Raw, k: string): Raw => (typeof raw[k] === 'object' && raw[k] !== null ? (raw[k] as Raw) : {});
 
 function duration(key: string, text: string): number {
   const ms = parseDurationMs(text);

@@ -4,3 +4,4 @@ export * from './dns-runtime.js';
 export * from './load.js';
 export * from './runtime.js';
 export * from './validate.js';
+export * from './gossip-runtime.js';

@@ -4,6 +4,8 @@
  */
 import { limits, parseDurationMs, parseLogLevel, type LogLevel } from '../lib/index.js';
 import { buildDnsRuntime, type DnsRuntime } from './dns-runtime.js';
+import { buildGossipRuntime, type GossipRuntime } from './gossip-runtime.js';
+import { str, num, bool, sub } from './raw-read.js';
 import { ConfigError, type Raw } from './validate.js';
 
 export interface Ports {
@@ -36,6 +38,8 @@ export interface RuntimeConfig {
   domain: string;
   /** The DNS interface's settings (ports.dns is in `ports`). */
   dns: DnsRuntime;
+  /** Joining, encryption and serf timing of the LAN and WAN pools (their ports are in `ports`). */
+  gossip: GossipRuntime;
   logLevel: LogLevel;
   logJson: boolean;
   raftMultiplier: number;
@@ -69,10 +73,6 @@ export interface HostFacts {
   privateIPv4s: string[];
 }
 
-const str = (raw: Raw, k: string): string => (typeof raw[k] === 'string' ? (raw[k] as string) : '');
-const num = (raw: Raw, k: string): number => (typeof raw[k] === 'number' ? (raw[k] as number) : 0);
-const bool = (raw: Raw, k: string): boolean => raw[k] === true;
-const sub = (raw: Raw, k: string): Raw => (typeof raw[k] === 'object' && raw[k] !== null ? (raw[k] as Raw) : {});
 
 function duration(raw: Raw, k: string): number {
   const text = str(raw, k);
@@ -130,6 +130,7 @@ export function buildRuntime(raw: Raw, host: HostFacts, devMode: boolean): Runti
     server: portOf(ports, 'server'),
   };
   const nodeName = str(raw, 'node_name') || host.hostname;
+  const advertiseAddr = str(raw, 'advertise_addr') || advertiseFor(bindAddr, host);
   if (nodeName === '') throw new ConfigError('node_name cannot be empty');
   return {
     devMode,
@@ -143,12 +144,13 @@ export function buildRuntime(raw: Raw, host: HostFacts, devMode: boolean): Runti
     bootstrap,
     bootstrapExpect,
     bindAddr,
-    advertiseAddr: str(raw, 'advertise_addr') || advertiseFor(bindAddr, host),
+    advertiseAddr,
     clientAddrs,
     httpAddrs: httpAddr ? httpAddr.split(/\s+/).filter(Boolean) : clientAddrs,
     ports: portsOut,
     domain: normaliseDomain(str(raw, 'domain')),
     dns: buildDnsRuntime(raw, datacenter, clientAddrs),
+    gossip: buildGossipRuntime(raw, server, devMode, bindAddr, advertiseAddr),
     logLevel,
     logJson: bool(raw, 'log_json'),
     raftMultiplier,

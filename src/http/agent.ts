@@ -1,4 +1,4 @@
-/** /v1/agent/self, /v1/agent/members, /v1/agent/leave: what the local agent reports. */
+/** /v1/agent/self, members, join, leave and force-leave: the local agent and its gossip pools. */
 import type { Router } from './router.js';
 
 /** A gossip member as the agent reports it (serf's Member). */
@@ -21,11 +21,14 @@ export interface MemberInfo {
 export interface AgentApi {
   /** The /v1/agent/self document, already in Consul's shape. */
   self(): Record<string, unknown>;
-  members(): MemberInfo[];
+  /** The LAN pool's members, or the WAN pool's (undefined on a client: Consul answers null). */
+  members(wan: boolean): MemberInfo[] | undefined;
   /** Leaves the cluster gracefully; resolves with what to do once the reply is sent (shut down). */
   leave(): Promise<() => void>;
   /** Joins the gossip pool through `address` (`host` or `host:port`); throws with Consul's text. */
   join(address: string, wan: boolean): Promise<void>;
+  /** Marks a failed member left (`prune`: forgets it at once); throws with Consul's text. */
+  forceLeave(node: string, prune: boolean): Promise<void>;
 }
 
 export function memberJson(m: MemberInfo): Record<string, unknown> {
@@ -46,9 +49,19 @@ export function memberJson(m: MemberInfo): Record<string, unknown> {
 
 export function registerAgent(router: Router, agent: AgentApi): void {
   router.add('/v1/agent/self', ['GET'], () => ({ json: agent.self() }));
-  router.add('/v1/agent/members', ['GET'], () => ({ json: agent.members().map(memberJson) }));
+  router.add('/v1/agent/members', ['GET'], (ctx) => {
+    // Consul takes `wan` only with a value (`?wan=1`), and no segment but "" or _all with it.
+    const wan = (ctx.query.get('wan') ?? '') !== '';
+    const segment = ctx.query.get('segment') ?? '';
+    if (wan && segment !== '' && segment !== '_all') return { status: 400, text: 'Cannot provide a segment with wan=true' };
+    return { json: agent.members(wan)?.map(memberJson) ?? null };
+  });
   router.add('/v1/agent/join/', ['PUT'], async (ctx) => {
-    await agent.join(ctx.path.slice('/v1/agent/join/'.length), ctx.query.has('wan'));
+    await agent.join(ctx.path.slice('/v1/agent/join/'.length), (ctx.query.get('wan') ?? '') !== '');
+    return { text: '' };
+  });
+  router.add('/v1/agent/force-leave/', ['PUT'], async (ctx) => {
+    await agent.forceLeave(ctx.path.slice('/v1/agent/force-leave/'.length), ctx.query.has('prune'));
     return { text: '' };
   });
   router.add('/v1/agent/leave', ['PUT'], async () => {

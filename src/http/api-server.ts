@@ -11,6 +11,7 @@ import { registerAgent, type AgentApi } from './agent.js';
 import { registerLocalAgent, type LocalAgentApi } from './agent-local.js';
 import { registerAgentOps, type AgentOpsApi } from './agent-ops.js';
 import { registerCatalog } from './catalog.js';
+import { registerEvent, type EventApi } from './event.js';
 import { RenderCache, ResponseCache } from './cache.js';
 import { RequestContext } from './context.js';
 import { ReplyError } from './filter.js';
@@ -18,6 +19,7 @@ import { acceptsGzip, gzipBody } from './gzip.js';
 import { goJson } from './json.js';
 import { registerHealth } from './health.js';
 import { registerKV } from './kv.js';
+import { registerOperatorKeyring, type KeyringApi } from './operator-keyring.js';
 import type { Reply } from './reply.js';
 import { Router } from './router.js';
 import { registerSession } from './session.js';
@@ -40,7 +42,13 @@ export interface HttpApiDeps {
   metrics?: Metrics;
   /** The agent's own services and checks (absent in tests of the server alone). */
   local?: LocalAgentApi;
+  /** User events (/v1/event/*); absent in tests of the server alone. */
+  events?: EventApi;
+  /** Gossip keyring operations (/v1/operator/keyring); absent in tests of the server alone. */
+  keyring?: KeyringApi;
   queryWaitMsMax?: number;
+  /** Requests wait until `open()` (the agent, while it starts); otherwise they are served at once. */
+  startClosed?: boolean;
 }
 
 const statusOf: Record<ErrorCode, number> = {
@@ -63,6 +71,7 @@ export class HttpApi {
   private readonly servers: NodeHttpServer[] = [];
 
   constructor(private readonly deps: HttpApiDeps) {
+    this.isOpen = !deps.startClosed;
     registerKV(this.router, deps.server, deps.kvValueBytesMax);
     registerTxn(this.router, deps.server);
     registerStatus(this.router, deps.server);
@@ -73,6 +82,8 @@ export class HttpApi {
     registerAgent(this.router, deps.agent);
     if (deps.ops) registerAgentOps(this.router, deps.ops);
     if (deps.local) registerLocalAgent(this.router, deps.local, deps.clock, () => deps.queryWaitMsMax ?? limits.queryWaitMsMax);
+    if (deps.events) registerEvent(this.router, deps.events);
+    if (deps.keyring) registerOperatorKeyring(this.router, deps.keyring);
     // Consul's index handler: the root answers, every other unrouted path is an empty 404.
     this.router.add('/', ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'], (ctx) => (ctx.path === '/' ? { text: 'Muster Agent' } : { status: 404 }));
   }
@@ -105,7 +116,21 @@ export class HttpApi {
     this.servers.length = 0;
   }
 
+  private isOpen = true;
+  private openGate!: () => void;
+  private readonly opened = new Promise<void>((resolve) => (this.openGate = resolve));
+
+  /**
+   * Lets requests through. The agent binds its listeners first (a taken port fails the start at
+   * once) and opens them once its state is loaded; requests that came early wait until then.
+   */
+  open(): void {
+    this.isOpen = true;
+    this.openGate();
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.isOpen) await this.opened;
     const started = this.deps.clock.monotonicMs();
     let reply: Reply;
     let pretty = this.deps.prettyByDefault;

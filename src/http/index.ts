@@ -5,3 +5,5 @@ export * from './api-server.js';
 export * from './context.js';
 export * from './json.js';
 export * from './router.js';
+export * from './event.js';
+export * from './operator-keyring.js';

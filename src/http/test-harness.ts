@@ -38,6 +38,7 @@ export function harness(options: { pretty?: boolean } = {}): Harness {
       members: () => [],
       leave: async () => () => {},
       join: async () => {},
+      forceLeave: async () => {},
     },
   });
   const dispatch = (req: Parameters<HttpApi['handle']>[0], res: Parameters<HttpApi['handle']>[1]): void => void api.handle(req, res);

@@ -46,3 +46,9 @@ export const metricsSeriesMax = 4096;
  * Consul sets (lib/serf.go MinQueueDepth); with many members the bound is 2 × members.
  */
 export const gossipBroadcastQueueDepthMax = 4096;
+
+/**
+ * One gossip push/pull stream frame: memberlist's maxPushStateBytes (20 MB). The full state of
+ * a pool of many thousand members, with serf's recent events, fits well within it.
+ */
+export const gossipStreamBytesMax = 20 * 1024 * 1024;

@@ -4,21 +4,54 @@
  * sleeps), stopped by PID.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const musterBin = `${repoRoot}bin/muster`;
 
-let nextHost = 10 + (process.pid % 200);
+const hostLocks = join(tmpdir(), 'muster-test-hosts');
+const heldLocks: string[] = [];
+process.on('exit', () => {
+  for (const f of heldLocks) rmSync(f, { force: true });
+});
+let nextHost = process.pid % 960;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
- * A loopback address no other test in this run uses (127.0.0.10–127.0.0.250). 127.0.0.40–49
- * are left to tests that need fixed addresses (dns-compat.test.ts).
+ * A loopback address no other test of any running test process uses (127.0.{0..3}.{10..249};
+ * 127.0.0.40–49 are left to tests that need fixed addresses, dns-compat.test.ts). Agents bind
+ * fixed gossip and RPC ports (8300–8302) on their address, so an address is held with a lock
+ * file (exclusive create) until the test process exits; a lock of a dead process is taken over.
  */
 export function uniqueLoopback(): string {
-  do nextHost = nextHost >= 250 ? 10 : nextHost + 1;
-  while (nextHost >= 40 && nextHost <= 49);
-  return `127.0.0.${nextHost}`;
+  mkdirSync(hostLocks, { recursive: true });
+  for (let tries = 0; tries < 2 * 960; tries++) {
+    nextHost = (nextHost + 1) % 960;
+    const host = `127.0.${Math.floor(nextHost / 240)}.${10 + (nextHost % 240)}`;
+    if (/^127\.0\.0\.4\d$/.test(host)) continue;
+    const file = join(hostLocks, host);
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      heldLocks.push(file);
+      return host;
+    } catch {
+      const owner = Number(readFileSync(file, 'utf8'));
+      if (Number.isInteger(owner) && owner > 0 && !pidAlive(owner)) rmSync(file, { force: true });
+    }
+  }
+  throw new Error('no free loopback address for a test agent');
 }
 
 /** A TCP port the OS says is free on `host` right now. */

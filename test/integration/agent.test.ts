@@ -34,11 +34,11 @@ describe('muster agent -dev (real process)', () => {
     expect(list[0]!.Address).toBe(a.host);
 
     expect(a.proc.stdout()).toContain('==> Starting Muster agent...');
-    expect(a.proc.stdout()).toMatch(new RegExp(`Client Addr: \\[127\\.0\\.0\\.\\d+\\] \\(HTTP: \\d+, HTTPS: -1, gRPC: 8502, DNS: ${dnsPort}\\)`));
+    expect(a.proc.stdout()).toMatch(new RegExp(`Client Addr: \\[127\\.0\\.\\d+\\.\\d+\\] \\(HTTP: \\d+, HTTPS: -1, gRPC: 8502, DNS: ${dnsPort}\\)`));
     for (const network of ['udp', 'tcp']) expect(a.proc.stderr()).toContain(`[INFO]  agent: Started DNS server: address=${host}:${dnsPort} network=${network}`);
     await waitFor('HTTP start log line', () => (a.proc.stderr().includes('Started HTTP server') ? true : undefined));
     const line = a.proc.stderr().split('\n').find((l) => l.includes('Started HTTP server'))!;
-    expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[INFO\]  agent: Started HTTP server: address=127\.0\.0\.\d+:\d+ network=tcp$/);
+    expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[INFO\]  agent: Started HTTP server: address=127\.0\.\d+\.\d+:\d+ network=tcp$/);
 
     agents.pop();
     expect(await a.stop('SIGTERM')).toBe(0);

@@ -88,7 +88,7 @@ describe('catalog, services, maint, lock, members, reload and monitor against a 
     expect(await cli(['services', 'register', '-name=web', '-port=8080', '-tag=v1'])).toMatchObject({ code: 0, stdout: 'Registered service: web\n' });
     await waitFor('web in the catalog', async () => ((await cli(['catalog', 'services'])).stdout.includes('web') ? true : undefined));
     expect((await cli(['catalog', 'services', '-tags'])).stdout).toMatch(/^consul\s*\nweb\s+v1\n$/);
-    expect((await cli(['catalog', 'nodes', '-service=web'])).stdout).toMatch(/^Node\s+ID\s+Address\s+DC\n\S+\s+[0-9a-f]{8}\s+127\.0\.0\.\d+\s+dc1\n$/);
+    expect((await cli(['catalog', 'nodes', '-service=web'])).stdout).toMatch(/^Node\s+ID\s+Address\s+DC\n\S+\s+[0-9a-f]{8}\s+127\.0\.\d+\.\d+\s+dc1\n$/);
     expect(await cli(['maint', '-enable', '-service=web', '-reason=deploy'])).toMatchObject({ code: 0, stdout: 'Service maintenance is now enabled for "web"\n' });
     const listing = (await cli(['maint'])).stdout;
     expect(listing).toContain('Service:\n  ID:     web\n  Reason: deploy\n');

@@ -59,6 +59,11 @@ const cases = [
   'reload',
   'members',
   'monitor',
+  'join',
+  'force-leave',
+  'event',
+  'keygen',
+  'keyring',
 ];
 
 describe('help against Consul 1.8.7', () => {

@@ -8,6 +8,7 @@ import { CatalogCommand } from './catalog/catalog.js';
 import { CatalogDatacentersCommand } from './catalog/datacenters.js';
 import { CatalogNodesCommand } from './catalog/nodes.js';
 import { CatalogServicesCommand } from './catalog/services.js';
+import { EventCommand } from './event.js';
 import { LockCommand } from './lock.js';
 import { MaintCommand } from './maint.js';
 import { MembersCommand } from './members.js';
@@ -17,6 +18,10 @@ import { ServicesDeregisterCommand } from './services/deregister.js';
 import { ServicesRegisterCommand } from './services/register.js';
 import { ServicesCommand } from './services/services.js';
 import { InfoCommand } from './info.js';
+import { JoinCommand } from './join.js';
+import { ForceLeaveCommand } from './force-leave.js';
+import { KeygenCommand } from './keygen.js';
+import { KeyringCommand } from './keyring.js';
 import { KvDeleteCommand } from './kv/delete.js';
 import { KvExportCommand } from './kv/export.js';
 import { KvGetCommand } from './kv/get.js';
@@ -33,6 +38,7 @@ export const commands = new Map<string, CommandFactory>([
   ['catalog datacenters', () => new CatalogDatacentersCommand()],
   ['catalog nodes', () => new CatalogNodesCommand()],
   ['catalog services', () => new CatalogServicesCommand()],
+  ['event', () => new EventCommand()],
   ['lock', () => new LockCommand()],
   ['maint', () => new MaintCommand()],
   ['members', () => new MembersCommand()],
@@ -42,6 +48,10 @@ export const commands = new Map<string, CommandFactory>([
   ['services deregister', () => new ServicesDeregisterCommand()],
   ['services register', () => new ServicesRegisterCommand()],
   ['info', () => new InfoCommand()],
+  ['join', () => new JoinCommand()],
+  ['force-leave', () => new ForceLeaveCommand()],
+  ['keygen', () => new KeygenCommand()],
+  ['keyring', () => new KeyringCommand()],
   ['kv', () => new KvCommand()],
   ['kv delete', () => new KvDeleteCommand()],
   ['kv export', () => new KvExportCommand()],
