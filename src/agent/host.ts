@@ -2,18 +2,33 @@
 import { hostname, networkInterfaces } from 'node:os';
 import type { HostFacts } from '../config/index.js';
 
-/** RFC 1918 and RFC 6598 ranges: what Consul calls a private IPv4 for a 0.0.0.0 bind. */
+/**
+ * Consul's private blocks for IPv4 (ipaddr/detect.go privateBlocks: RFC 1918, RFC 6598 shared,
+ * loopback, link local, the IANA 192.0.0.0/24 and the documentation 192.0.2.0/24).
+ */
 export function isPrivateIPv4(ip: string): boolean {
-  const [a, b] = ip.split('.').map(Number) as [number, number];
-  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+  const [a, b, c] = ip.split('.').map(Number) as [number, number, number];
+  return (
+    a === 10 ||
+    a === 127 ||
+    (a === 100 && b >= 64 && b <= 127) ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 0 && (c === 0 || c === 2)) ||
+    (a === 192 && b === 168)
+  );
 }
 
+/**
+ * Consul's GetPrivateIPv4: the private IPv4 addresses of the interfaces that are up, loopback
+ * ones only when no other interface has an address.
+ */
 export function readHostFacts(): HostFacts {
-  const privateIPv4s: string[] = [];
+  const up: string[] = [];
+  const loopback: string[] = [];
   for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) {
-      if (a.family === 'IPv4' && !a.internal && isPrivateIPv4(a.address)) privateIPv4s.push(a.address);
-    }
+    for (const a of addrs ?? []) if (a.family === 'IPv4') (a.internal ? loopback : up).push(a.address);
   }
-  return { hostname: hostname(), privateIPv4s: [...new Set(privateIPv4s)] };
+  const candidates = up.length > 0 ? up : loopback;
+  return { hostname: hostname(), privateIPv4s: [...new Set(candidates.filter(isPrivateIPv4))] };
 }

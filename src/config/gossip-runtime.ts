@@ -5,6 +5,7 @@
  * serf timing (`reconnect_timeout`), what a signal does (`leave_on_terminate`,
  * `skip_leave_on_interrupt`) and the bind/advertise addresses of both pools. Pure.
  */
+import { encryptConfigError } from '../gossip/keyring.js';
 import { parseDurationMs } from '../lib/index.js';
 import { str, num, sub, list } from './raw-read.js';
 import { ConfigError, type Raw } from './validate.js';
@@ -13,7 +14,7 @@ export interface JoinRuntime {
   startJoin: string[];
   retryJoin: string[];
   retryIntervalMs: number;
-  /** 0: retry for ever. */
+  /** 0: retry for ever (a negative retry_max too, as in Consul). */
   retryMax: number;
 }
 
@@ -68,10 +69,11 @@ function timing(raw: Raw, block: string): GossipTimingRuntime {
 const devTiming: GossipTimingRuntime = { probeIntervalMs: 100, probeTimeoutMs: 100, gossipIntervalMs: 100, suspicionMult: 3 };
 
 export function buildGossipRuntime(raw: Raw, server: boolean, devMode: boolean, bindAddr: string, advertiseAddr: string): GossipRuntime {
-  const retryMax = num(raw, 'retry_max');
-  const retryMaxWan = num(raw, 'retry_max_wan');
-  if (retryMax < 0) throw new ConfigError(`retry_max cannot be ${retryMax}. Must be greater than or equal to zero`);
-  if (retryMaxWan < 0) throw new ConfigError(`retry_max_wan cannot be ${retryMaxWan}. Must be greater than or equal to zero`);
+  // Consul retries for ever unless retry_max is above 0 (a negative one included).
+  const retryMax = Math.max(0, num(raw, 'retry_max'));
+  const retryMaxWan = Math.max(0, num(raw, 'retry_max_wan'));
+  const encryptError = encryptConfigError(str(raw, 'encrypt'));
+  if (encryptError) throw new ConfigError(encryptError);
   const reconnect = duration(raw, 'reconnect_timeout') ?? 0;
   const reconnectWan = duration(raw, 'reconnect_timeout_wan') ?? 0;
   const threeDaysMs = 72 * 3600_000;

@@ -86,6 +86,7 @@ describe('buildRuntime', () => {
     [{ data_dir: '/d', bootstrap: true }, "'bootstrap = true' requires 'server = true'"],
     [{ data_dir: '/d', server: true, bootstrap: true, bootstrap_expect: 3 }, "'bootstrap_expect > 0' and 'bootstrap = true' are mutually exclusive"],
     [{ data_dir: '/d', performance: { raft_multiplier: 11 } }, 'performance.raft_multiplier cannot be 11. Must be between 1 and 10'],
+    [{ data_dir: '/d', encrypt: 'not*base64' }, 'encrypt has invalid key: illegal base64 data at input byte 3'],
     [{ data_dir: '/d', log_level: 'loud' }, 'Invalid log level: loud'],
     [{ data_dir: '/d', datacenter: 'a b' }, 'datacenter cannot be "a b"'],
     [{ data_dir: '/d', node_meta: { 'consul-x': 'y' } }, "Key prefix 'consul-' is reserved"],
