@@ -47,6 +47,8 @@ export class Swim {
   private readonly pending = new Map<number, PendingAck>();
   private seqNo = 0;
   private probeIndex = 0;
+  /** A probe waits for its ack or its deadline. */
+  private probing = false;
   private probeTimer: Timer | undefined;
   private gossipTimer: Timer | undefined;
   private pushPullTimer: Timer | undefined;
@@ -238,9 +240,14 @@ export class Swim {
     this.sendTo(m.target, { type: 'ping', seqNo, node: m.node, source: self.address, sourceNode: self.name });
   }
 
+  /**
+   * memberlist's fixed probe ticker: a probe every interval; a tick that comes while the last
+   * probe still waits (its deadline is the interval scaled by local health) is skipped, as Go's
+   * ticker drops ticks while probeNode blocks. A healthy member thus probes every interval.
+   */
   private scheduleProbe(): void {
-    this.probeTimer = this.deps.clock.setTimer(this.awareness.scaleTimeoutMs(this.deps.timing.probeIntervalMs), () => {
-      this.probe();
+    this.probeTimer = this.deps.clock.setTimer(this.deps.timing.probeIntervalMs, () => {
+      if (!this.probing) this.probe();
       this.scheduleProbe();
     });
   }
@@ -282,8 +289,10 @@ export class Swim {
     let acked = false;
     let nacks = 0;
     let expectedNacks = 0;
+    this.probing = true;
     const end = clock.setTimer(intervalMs, () => {
       this.pending.delete(seqNo);
+      this.probing = false;
       if (acked) return;
       this.awareness.applyDelta(expectedNacks > 0 ? expectedNacks - nacks : 1);
       this.members.suspect({ type: 'suspect', incarnation: target.incarnation, node: target.name, from: self.name });
@@ -292,6 +301,7 @@ export class Swim {
       ack: () => {
         if (acked) return;
         acked = true;
+        this.probing = false;
         end.cancel();
         this.pending.delete(seqNo);
         this.awareness.applyDelta(-1);
