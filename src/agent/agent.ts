@@ -45,6 +45,8 @@ export class Agent implements AgentApi {
   readonly keyring: KeyringManager;
   private readonly reconciler: Reconciler | undefined;
   private reconcileTimer: Timer | undefined;
+  /** Leadership is established: membership now goes into the catalog (Consul reconciles on the leader only). */
+  private leader = false;
   /** Bound HTTP addresses (`ip:port`), once started. */
   readonly httpAddrs: string[] = [];
   private readonly logger: Logger;
@@ -214,6 +216,7 @@ export class Agent implements AgentApi {
     });
     this.deps.logger.named('agent.leader').info('member joined, marking health alive', { member: c.nodeName });
     this.server.sessions.initializeTimers();
+    this.leader = true;
     const every = (): void => {
       this.reconcileTimer = this.deps.clock.setTimer(reconcileIntervalMs, () => {
         void this.reconcileAll().finally(every);
@@ -225,7 +228,7 @@ export class Agent implements AgentApi {
 
   /** Every LAN member into the catalog, and nodes gossip forgot out of it. */
   private async reconcileAll(): Promise<void> {
-    if (!this.reconciler || this.stopped) return;
+    if (!this.reconciler || !this.leader || this.stopped) return;
     const members = this.gossip.members(false);
     try {
       for (const m of members) await this.reconciler.member(reconcileMember(m));
@@ -237,7 +240,7 @@ export class Agent implements AgentApi {
 
   /** A LAN member event: a server brings the catalog in line at once (the periodic pass catches up anything missed). */
   private memberEvent(kind: MemberEventKind, m: SerfMember): void {
-    if (!this.reconciler || this.stopped) return;
+    if (!this.reconciler || !this.leader || this.stopped) return;
     const r = reconcileMember(m);
     if (kind === 'reap') r.status = 'reaped';
     this.reconciler.member(r).catch((err: Error) => this.logger.error('failed to reconcile member', { member: m.name, error: err.message }));

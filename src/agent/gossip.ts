@@ -183,7 +183,8 @@ export class AgentGossip {
   /** Joins through each address, logged as Consul's agent logs it; old user events are not replayed. */
   async join(addresses: readonly string[], wan: boolean): Promise<number> {
     const label = wan ? 'WAN' : 'LAN';
-    this.logger.info(`(${label}) joining`, { [wan ? 'wan_addresses' : 'lan_addresses']: addresses });
+    // Go prints a []string as [a b]: Consul's line reads lan_addresses=[127.0.0.2].
+    this.logger.info(`(${label}) joining`, { [wan ? 'wan_addresses' : 'lan_addresses']: `[${addresses.join(' ')}]` });
     try {
       if (wan && !this.wan) throw new MusterError('ERR_RPC', 'Must be a server to join WAN cluster');
       const n = await (wan ? this.wan! : this.lan).join(addresses, true);

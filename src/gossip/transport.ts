@@ -9,6 +9,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, connect, type Server as TcpServer, type Socket } from 'node:net';
 import { limits, type Logger } from '../lib/index.js';
+import { FrameDecoder, frameOf } from '../rpc/frame.js';
 import type { Address } from './core/index.js';
 
 /** How sealing is applied; absent means no encryption. */
@@ -35,15 +36,11 @@ export interface TransportHandlers {
   stream(bytes: Uint8Array, from: Address): Uint8Array | undefined;
 }
 
-const frameHeaderBytes = 4;
-
 export class GossipTransport {
   private udp: UdpSocket | undefined;
   private tcp: TcpServer | undefined;
   private readonly sockets = new Set<Socket>();
   private closed = false;
-  /** Received packets or streams that could not be opened or were refused. */
-  rejected = 0;
   port = 0;
 
   constructor(
@@ -106,7 +103,7 @@ export class GossipTransport {
       };
       const timer = setTimeout(() => finish(new Error(`i/o timeout`)), this.options.tcpTimeoutMs);
       socket.on('error', (err) => finish(new Error(dialText(err))));
-      socket.on('connect', () => socket.write(frame(this.sealOut(state))));
+      socket.on('connect', () => socket.write(frameOf(this.sealOut(state))));
       readFrame(socket, (err, body) => {
         if (err) return finish(err);
         try {
@@ -139,7 +136,7 @@ export class GossipTransport {
         return void socket.destroy();
       }
       if (!reply) return void socket.destroy();
-      socket.end(frame(this.sealOut(reply)));
+      socket.end(frameOf(this.sealOut(reply)));
     });
   }
 
@@ -155,7 +152,6 @@ export class GossipTransport {
   }
 
   private reject(text: string, from: Address): void {
-    this.rejected++;
     this.options.logger.error(`memberlist: ${text}`, { from: `${from.ip}:${from.port}` });
   }
 
@@ -187,18 +183,9 @@ export class GossipTransport {
   }
 }
 
-function frame(body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(frameHeaderBytes + body.length);
-  new DataView(out.buffer).setUint32(0, body.length);
-  out.set(body, frameHeaderBytes);
-  return out;
-}
-
-/** Reads one length-prefixed frame, bounded by limits.gossipStreamBytesMax. */
+/** Reads one length-prefixed frame (rpc's framing), bounded by limits.gossipStreamBytesMax. */
 function readFrame(socket: Socket, done: (err: Error | undefined, body?: Uint8Array) => void): void {
-  const chunks: Buffer[] = [];
-  let have = 0;
-  let want = -1;
+  const decoder = new FrameDecoder(limits.gossipStreamBytesMax);
   let finished = false;
   const finish = (err: Error | undefined, body?: Uint8Array): void => {
     if (finished) return;
@@ -207,13 +194,13 @@ function readFrame(socket: Socket, done: (err: Error | undefined, body?: Uint8Ar
     done(err, body);
   };
   const onData = (chunk: Buffer): void => {
-    chunks.push(chunk);
-    have += chunk.length;
-    if (want < 0 && have >= frameHeaderBytes) {
-      want = Buffer.concat(chunks).readUInt32BE(0);
-      if (want > limits.gossipStreamBytesMax) return finish(new Error(`stream frame of ${want} bytes exceeds the limit of ${limits.gossipStreamBytesMax}`));
+    decoder.push(chunk);
+    try {
+      const body = decoder.next();
+      if (body) finish(undefined, body);
+    } catch (err) {
+      finish(err as Error);
     }
-    if (want >= 0 && have >= frameHeaderBytes + want) finish(undefined, Buffer.concat(chunks).subarray(frameHeaderBytes, frameHeaderBytes + want));
   };
   socket.on('data', onData);
   socket.on('end', () => finish(new Error('EOF')));

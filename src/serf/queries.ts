@@ -113,12 +113,12 @@ export class Queries {
     });
     this.running.get(q.lTime)?.timer.cancel();
     this.running.set(q.lTime, { id: q.id, callbacks, acks: new Set(), responders: new Set(), timer });
-    this.handleQuery(q, raw);
+    this.handleQuery(q);
     d.broadcast(raw);
   }
 
   /** A query from the network (or our own): true if it is news, to gossip on. */
-  handleQuery(q: QueryMessage, _raw: Uint8Array): boolean {
+  handleQuery(q: QueryMessage): boolean {
     const d = this.deps;
     d.lamport.witness(q.lTime);
     const now = d.lamport.time();

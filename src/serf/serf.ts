@@ -335,7 +335,7 @@ export class Serf {
         rebroadcast = this.handleUserEvent(msg);
         break;
       case 'query':
-        rebroadcast = this.queries.handleQuery(msg, payload);
+        rebroadcast = this.queries.handleQuery(msg);
         break;
       case 'queryResponse':
         this.queries.handleResponse(msg);

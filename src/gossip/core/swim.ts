@@ -121,11 +121,6 @@ export class Swim {
     this.sendTo(to, { type: 'user', payload });
   }
 
-  /** Messages waiting to be gossiped (for tests and metrics). */
-  get queuedBroadcasts(): number {
-    return this.queue.length;
-  }
-
   /** Joins through each address: a push/pull exchange marked as a join. */
   join(addresses: readonly Address[]): void {
     for (const a of addresses) this.deps.startPushPull?.(a, this.localState(true));
