@@ -1,27 +1,28 @@
 /**
  * The agent: the one composition root. It builds the real clock, randomness, sockets and
- * files and hands them to the pure modules: state store and FSM behind a log (in memory until
- * Raft lands), the server endpoints, and the HTTP API. A server agent that is leader
- * registers its own node with a passing serfHealth check, as Consul's leader does.
+ * files and hands them down. A server agent (`ServerRole`) holds the state and answers the
+ * RPC port; a client agent (`ClientRole`) forwards every request to a server. Either way the
+ * HTTP API, DNS, anti-entropy and user events talk to the servers through one interface,
+ * `ServerApi` (`delegate`), in process or over RPC.
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync, rmSync } from 'node:fs';
-import { setImmediate as afterPendingIo } from 'node:timers/promises';
 import type { RuntimeConfig } from '../config/index.js';
-import { Fsm, InMemoryLog } from '../fsm/index.js';
 import { HttpApi, type AgentApi, type MemberInfo } from '../http/index.js';
-import { MusterError, type Clock, type Logger, type LogSink, type Rng, type Timer } from '../lib/index.js';
+import { MusterError, type Clock, type Logger, type LogSink, type Rng } from '../lib/index.js';
 import { AgentDns } from './dns.js';
-import { AgentGossip, reconcileMember } from './gossip.js';
+import { AgentGossip } from './gossip.js';
 import { listenError } from './listen-error.js';
 import { AgentOps } from './ops.js';
-import { Reconciler, consulService, reconcileIntervalMs, serfCheck, Server } from '../server/index.js';
+import type { ServerApi } from '../server/index.js';
 import { memberStatusCodes, type MemberEventKind, type SerfMember } from '../serf/index.js';
-import { Store, type NodeWrite } from '../state/index.js';
+import type { NodeWrite } from '../state/index.js';
 import { LocalAgent } from './local-agent.js';
 import { UserEvents, userEventPrefix } from './user-events.js';
 import { KeyringManager } from './keyring-manager.js';
 import { selfDocument } from './self.js';
+import { ServerRole } from './server-role.js';
+import { ClientRole } from './client-role.js';
 
 export interface AgentDeps {
   clock: Clock;
@@ -32,10 +33,12 @@ export interface AgentDeps {
 }
 
 export class Agent implements AgentApi {
-  readonly store: Store;
-  readonly fsm: Fsm;
-  readonly log: InMemoryLog;
-  readonly server: Server;
+  /** The servers, as everything but gossip reaches them: this process (a server) or RPC (a client). */
+  readonly delegate: ServerApi;
+  /** Present on a server agent. */
+  readonly serverRole: ServerRole | undefined;
+  /** Present on a client agent. */
+  readonly clientRole: ClientRole | undefined;
   readonly http: HttpApi;
   readonly localAgent: LocalAgent;
   readonly ops: AgentOps;
@@ -43,10 +46,6 @@ export class Agent implements AgentApi {
   readonly gossip: AgentGossip;
   readonly userEvents: UserEvents;
   readonly keyring: KeyringManager;
-  private readonly reconciler: Reconciler | undefined;
-  private reconcileTimer: Timer | undefined;
-  /** Leadership is established: membership now goes into the catalog (Consul reconciles on the leader only). */
-  private leader = false;
   /** Bound HTTP addresses (`ip:port`), once started. */
   readonly httpAddrs: string[] = [];
   private readonly logger: Logger;
@@ -60,40 +59,37 @@ export class Agent implements AgentApi {
     private readonly deps: AgentDeps,
   ) {
     this.logger = deps.logger.named('agent');
-    this.store = new Store(deps.clock);
-    this.fsm = new Fsm(this.store);
-    this.log = new InMemoryLog(this.fsm);
-    this.server = new Server({
-      store: this.store,
-      log: this.log,
-      clock: deps.clock,
-      rng: deps.rng,
-      logger: deps.logger.named('agent.server'),
-      datacenter: config.datacenter,
-      rpcAddress: `${config.advertiseAddr}:${config.ports.server}`,
-      queryWaitMsDefault: config.queryWaitMsDefault,
-      queryWaitMsMax: config.queryWaitMsMax,
-      yieldAfterWake: () => afterPendingIo(),
-      newID: randomUUID,
-      sessionTtlMinMs: config.sessionTtlMinMs,
-    });
+    if (config.server) {
+      this.serverRole = new ServerRole({
+        ...deps,
+        config,
+        nodeInfo: () => this.nodeInfo(),
+        userEvent: (name, payload) => this.gossip.lan.serf.userEvent(userEventPrefix + name, payload, false),
+      });
+      this.delegate = this.serverRole.server;
+    } else {
+      this.clientRole = new ClientRole(config, deps);
+      this.delegate = this.clientRole.remote;
+    }
     this.localAgent = new LocalAgent({
       config,
       clock: deps.clock,
       rng: deps.rng,
       logger: deps.logger,
-      server: this.server,
+      server: this.delegate,
       nodeInfo: () => this.nodeInfo(),
     });
+    if (this.clientRole) this.clientRole.onServerUp = () => this.localAgent.antiEntropy.serverUp();
+    const server = this.serverRole;
     this.ops = new AgentOps({
       clock: deps.clock,
       logSink: deps.logSink,
       dataDir: config.dataDir,
       prometheusRetentionMs: config.prometheusRetentionMs,
-      indexes: () => ({ applied: this.fsm.lastApplied, last: this.log.lastIndex }),
-      sessionTimers: () => this.server.sessions.timerCount,
+      indexes: () => ({ applied: server?.fsm.lastApplied ?? 0, last: server?.log.lastIndex ?? 0 }),
+      sessionTimers: () => server?.server.sessions.timerCount ?? 0,
     });
-    this.dns = new AgentDns(config, this.server, deps);
+    this.dns = new AgentDns(config, server ? { server: server.server } : { lookups: this.delegate.dns }, deps);
     this.gossip = new AgentGossip({
       config,
       clock: deps.clock,
@@ -118,18 +114,12 @@ export class Agent implements AgentApi {
       clock: deps.clock,
       logger: this.logger,
       eventLTime: () => this.gossip.lan.serf.eventClock.time(),
-      // Consul fires through a server (Internal.EventFire) for ACLs; gossip reaches every agent either way.
-      fire: async (encoded, { name, datacenter }) => {
-        if (datacenter !== '' && datacenter !== config.datacenter) throw new MusterError('ERR_NO_PATH_TO_DC', 'No path to datacenter');
-        this.gossip.lan.serf.userEvent(userEventPrefix + name, encoded, false);
-      },
+      // Through a server, as Consul's Internal.EventFire (where ACLs will apply); gossip then reaches every agent.
+      fire: (encoded, { name, datacenter }) => this.delegate.eventFire(datacenter, name, encoded),
     });
     this.keyring = new KeyringManager(config.datacenter, this.logger);
-    this.reconciler = config.server
-      ? new Reconciler({ store: this.store, log: this.log, logger: deps.logger.named('agent.leader'), datacenter: config.datacenter, nodeName: config.nodeName })
-      : undefined;
     this.http = new HttpApi({
-      server: this.server,
+      server: this.delegate,
       agent: this,
       logger: deps.logger.named('agent.http'),
       clock: deps.clock,
@@ -170,10 +160,12 @@ export class Agent implements AgentApi {
         }
       }
       await this.dns.start(c, this.logger);
+      await this.serverRole?.listen();
       await this.gossip.start();
       this.keyring.addPool(this.gossip.lan, false, this.gossip.lanKeyringFile);
       if (this.gossip.wan) this.keyring.addPool(this.gossip.wan, true, this.gossip.wanKeyringFile);
-      if (c.server) this.establishLeadership();
+      this.serverRole?.establishLeadership(this.gossip.lan.serf.localMember(), () => this.gossip.members(false));
+      this.clientRole?.start();
       try {
         this.localAgent.start();
       } catch (err) {
@@ -200,50 +192,11 @@ export class Agent implements AgentApi {
 
 
 
-  /**
-   * The in-memory log's leader duties: a barrier entry, this node in the catalog, then every
-   * gossip member reconciled into it, now and every minute (Consul's ReconcileInterval).
-   */
-  private establishLeadership(): void {
-    const c = this.config;
-    const serverLogger = this.deps.logger.named('agent.server');
-    this.log.applySync({ type: 'noop' });
-    serverLogger.info('cluster leadership acquired');
-    serverLogger.info('New leader elected', { payload: c.nodeName });
-    this.log.applySync({
-      type: 'register',
-      req: { node: this.nodeInfo(), skipNodeUpdate: false, service: consulService(reconcileMember(this.gossip.lan.serf.localMember())), checks: [serfCheck(c.nodeName, 'passing')] },
-    });
-    this.deps.logger.named('agent.leader').info('member joined, marking health alive', { member: c.nodeName });
-    this.server.sessions.initializeTimers();
-    this.leader = true;
-    const every = (): void => {
-      this.reconcileTimer = this.deps.clock.setTimer(reconcileIntervalMs, () => {
-        void this.reconcileAll().finally(every);
-      });
-    };
-    every();
-    void this.reconcileAll();
-  }
-
-  /** Every LAN member into the catalog, and nodes gossip forgot out of it. */
-  private async reconcileAll(): Promise<void> {
-    if (!this.reconciler || !this.leader || this.stopped) return;
-    const members = this.gossip.members(false);
-    try {
-      for (const m of members) await this.reconciler.member(reconcileMember(m));
-      await this.reconciler.reaped(new Set(members.map((m) => m.name)));
-    } catch (err) {
-      this.logger.error('failed to reconcile members', { error: (err as Error).message });
-    }
-  }
-
-  /** A LAN member event: a server brings the catalog in line at once (the periodic pass catches up anything missed). */
+  /** A LAN member event: a server reconciles the catalog, a client updates its server list. */
   private memberEvent(kind: MemberEventKind, m: SerfMember): void {
-    if (!this.reconciler || !this.leader || this.stopped) return;
-    const r = reconcileMember(m);
-    if (kind === 'reap') r.status = 'reaped';
-    this.reconciler.member(r).catch((err: Error) => this.logger.error('failed to reconcile member', { member: m.name, error: err.message }));
+    if (this.stopped) return;
+    this.serverRole?.memberEvent(kind, m);
+    this.clientRole?.memberEvent(kind, m);
   }
 
   /** This node as the catalog shows it (what anti-entropy keeps there). */
@@ -263,8 +216,9 @@ export class Agent implements AgentApi {
     return selfDocument({
       config: this.config,
       member: memberInfo(this.gossip.lan.serf.localMember()),
-      appliedIndex: this.fsm.lastApplied,
-      leaderAddr: this.server.statusLeader(),
+      appliedIndex: this.serverRole?.fsm.lastApplied ?? 0,
+      leaderAddr: this.serverRole?.server.leaderAddress() ?? '',
+      knownServers: this.clientRole?.router.size ?? 0,
       stats: { services: this.localAgent.local.allServices().length, checks: this.localAgent.local.allChecks().length },
     });
   }
@@ -300,13 +254,13 @@ export class Agent implements AgentApi {
     if (this.stopped) return;
     this.stopped = true;
     if (!options.quiet) this.logger.info('Requesting shutdown');
-    this.reconcileTimer?.cancel();
     await this.http.close();
     await this.dns.close();
     await this.gossip.close();
     this.localAgent.stop();
     this.ops.stop();
-    this.server.close();
+    await this.serverRole?.close();
+    await this.clientRole?.close();
     if (this.config.pidFile) rmSync(this.config.pidFile, { force: true });
     if (!options.quiet) this.logger.info('shutdown complete');
   }

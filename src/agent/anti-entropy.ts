@@ -38,6 +38,9 @@ export interface SyncerDeps {
 const serverOwnedChecks = new Set(['serfHealth']);
 const serverOwnedServices = new Set(['consul']);
 
+/** Consul's serverUpIntv. */
+const serverUpMs = 3_000;
+
 export class AntiEntropy {
   private running = false;
   private again = false;
@@ -66,6 +69,15 @@ export class AntiEntropy {
   trigger(): void {
     if (this.stopped) return;
     this.kick();
+  }
+
+  /**
+   * A server joined (a client agent learned of one): a full sync within a random 0–3 s
+   * (Consul's serverUpIntv; the spread keeps a fleet of clients from syncing at one instant).
+   */
+  serverUp(): void {
+    if (this.stopped) return;
+    this.schedule(Math.floor(this.deps.rng.next() * serverUpMs));
   }
 
   /** Resolves once a sync run that started after this call has finished (for tests and reload). */

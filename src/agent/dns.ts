@@ -1,12 +1,13 @@
 /**
- * The agent's DNS interface: the resolver over this server's store, and its UDP and TCP
- * listeners on `ports.dns` at each DNS address (addresses.dns, else client_addr). A reload
- * applies new dns_config, domains and recursors to the running listeners.
+ * The agent's DNS interface: the resolver over this server's store (on a client agent, over
+ * lookups sent to a server), and its UDP and TCP listeners on `ports.dns` at each DNS address
+ * (addresses.dns, else client_addr). A reload applies new dns_config, domains and recursors to
+ * the running listeners.
  */
 import type { RuntimeConfig } from '../config/index.js';
-import { DnsServer, Resolver, StoreCatalog, parseRecursor, type DnsConfig, type Recursor } from '../dns/index.js';
+import { DnsServer, FetchingCatalog, Resolver, StoreCatalog, parseRecursor, type DnsConfig, type Recursor } from '../dns/index.js';
 import { MusterError, type Clock, type Logger, type Rng } from '../lib/index.js';
-import type { Server } from '../server/index.js';
+import type { DnsLookupApi, Server } from '../server/index.js';
 import { listenError } from './listen-error.js';
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
@@ -44,13 +45,19 @@ export class AgentDns {
   /** Bound DNS addresses (`ip:port`), once started. */
   readonly addrs: string[] = [];
 
-  constructor(config: RuntimeConfig, server: Server, deps: { clock: Clock; rng: Rng; logger: Logger }) {
-    this.resolver = new Resolver(dnsConfigOf(config), new StoreCatalog(server), { clock: deps.clock, rng: deps.rng });
+  /**
+   * A server answers from its own store (`server`); a client agent from lookups sent to a server
+   * (`lookups`), fetched per query (the resolver's own catalog then stays unused).
+   */
+  constructor(config: RuntimeConfig, source: { server: Server } | { lookups: DnsLookupApi }, deps: { clock: Clock; rng: Rng; logger: Logger }) {
+    const catalog = 'server' in source ? new StoreCatalog(source.server) : new FetchingCatalog(source.lookups);
+    this.resolver = new Resolver(dnsConfigOf(config), catalog, { clock: deps.clock, rng: deps.rng });
     this.server = new DnsServer({
       resolver: this.resolver,
       logger: deps.logger.named('agent.dns'),
       recursors: recursorsOf(config),
       recursorTimeoutMs: config.dns.recursorTimeoutMs,
+      lookups: 'lookups' in source ? source.lookups : undefined,
     });
   }
 

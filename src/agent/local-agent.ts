@@ -6,7 +6,7 @@
 import type { RuntimeConfig } from '../config/index.js';
 import { MusterError, type Clock, type Logger, type Rng, type Timer } from '../lib/index.js';
 import type { AgentCheckView, AgentServiceView, LocalAgentApi } from '../http/index.js';
-import type { Server } from '../server/index.js';
+import type { ServerApi } from '../server/index.js';
 import type { NodeWrite } from '../state/index.js';
 import { AntiEntropy } from './anti-entropy.js';
 import { CheckRunnerSet, loadCheckErrorText, parseCheckRegistration, type AliasSource, type CheckDefinition } from './checks/index.js';
@@ -21,7 +21,7 @@ export interface LocalAgentDeps {
   clock: Clock;
   rng: Rng;
   logger: Logger;
-  server: Server;
+  server: ServerApi;
   nodeInfo: () => NodeWrite;
 }
 

@@ -22,6 +22,8 @@ export interface SelfFacts {
   member: MemberInfo;
   appliedIndex: number;
   leaderAddr: string;
+  /** A client agent's count of servers it knows. */
+  knownServers?: number;
   /** Local services and checks; script (`check_monitors`) and TTL checks when known. */
   stats: { services: number; checks: number; checkMonitors?: number; checkTtls?: number };
 }
@@ -387,7 +389,7 @@ function stats(f: SelfFacts): Record<string, Record<string, string>> {
     build: { prerelease: '', revision, version: consulApiVersion },
     consul: c.server
       ? { acl: 'disabled', bootstrap: String(c.bootstrap), known_datacenters: '1', leader: String(leader), leader_addr: f.leaderAddr, server: 'true' }
-      : { acl: 'disabled', known_servers: '0', server: 'false' },
+      : { acl: 'disabled', known_servers: String(f.knownServers ?? 0), server: 'false' },
   };
   if (c.server) out['raft'] = raftStats(f, ownRpc, leader);
   out['runtime'] = runtimeStats();

@@ -77,6 +77,7 @@ export const actedOnKeys: ReadonlySet<string> = new Set([
   'node_meta',
   'node_name',
   'performance.raft_multiplier',
+  'performance.rpc_hold_timeout',
   'pid_file',
   'ports.dns',
   'addresses.dns',

@@ -43,6 +43,8 @@ export interface RuntimeConfig {
   logLevel: LogLevel;
   logJson: boolean;
   raftMultiplier: number;
+  /** performance.rpc_hold_timeout: how long a client agent retries a request that failed in transport. */
+  rpcHoldTimeoutMs: number;
   queryWaitMsDefault: number;
   queryWaitMsMax: number;
   sessionTtlMinMs: number;
@@ -74,10 +76,10 @@ export interface HostFacts {
 }
 
 
-function duration(raw: Raw, k: string): number {
+function duration(raw: Raw, k: string, shown = k): number {
   const text = str(raw, k);
   const ms = parseDurationMs(text);
-  if (ms === undefined) throw new ConfigError(`${k}: invalid duration: "${text}"`);
+  if (ms === undefined) throw new ConfigError(`${shown}: invalid duration: "${text}"`);
   return ms;
 }
 
@@ -154,6 +156,7 @@ export function buildRuntime(raw: Raw, host: HostFacts, devMode: boolean): Runti
     logLevel,
     logJson: bool(raw, 'log_json'),
     raftMultiplier,
+    rpcHoldTimeoutMs: duration(perf, 'rpc_hold_timeout', 'performance.rpc_hold_timeout'),
     queryWaitMsDefault: duration(raw, 'default_query_time'),
     queryWaitMsMax: duration(raw, 'max_query_time'),
     sessionTtlMinMs: duration(raw, 'session_ttl_min'),

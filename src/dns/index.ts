@@ -1,4 +1,5 @@
 export * from './catalog.js';
+export * from './fetching-catalog.js';
 export * from './recursor.js';
 export * from './server.js';
 export * from './resolver/config.js';

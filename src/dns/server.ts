@@ -7,7 +7,9 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIP, type Server as TcpServer, type Socket } from 'node:net';
 import type { Logger } from '../lib/index.js';
+import type { DnsLookupApi } from '../server/index.js';
 import { withExternal } from './catalog.js';
+import { FetchingCatalog } from './fetching-catalog.js';
 import { forward, resolveExternal, type Recursor } from './recursor.js';
 import type { Network, Resolver } from './resolver/resolver.js';
 import { decodeMessage } from './wire/decode.js';
@@ -18,7 +20,15 @@ export interface DnsServerOptions {
   logger: Logger;
   recursors: readonly Recursor[];
   recursorTimeoutMs: number;
+  /**
+   * A client agent's lookups (RPCs to a server): every query is answered from them, in passes
+   * (see FetchingCatalog). Absent on a server, which answers from its own store.
+   */
+  lookups?: DnsLookupApi;
 }
+
+/** Passes of one request over fetched lookups: a name, a CNAME target, its records, and spare. */
+const lookupPassesMax = 4;
 
 /** A TCP connection with no complete query for this long is closed (miekg's idle timeout, 8s). */
 const tcpIdleMs = 8_000;
@@ -135,6 +145,16 @@ export class DnsServer {
   /** Answers one packet; `send` gets the reply bytes, `dropped` runs when there is none. */
   private answer(packet: Uint8Array, network: Network, client: string, send: (bytes: Uint8Array) => void, dropped?: () => void): void {
     const { resolver, logger } = this.opts;
+    if (this.opts.lookups) {
+      this.answerRemote(packet, network, this.opts.lookups).then(
+        (bytes) => (bytes ? send(bytes) : dropped?.()),
+        (err: unknown) => {
+          logger.error('DNS request failed', { error: String(err), client });
+          dropped?.();
+        },
+      );
+      return;
+    }
     let outcome;
     try {
       outcome = resolver.handle(packet, network);
@@ -159,6 +179,25 @@ export class DnsServer {
       logger.error('DNS request failed', { error: String(err), client });
       dropped?.();
     });
+  }
+
+  /** A client agent's answer: passes of the resolver over lookups fetched from a server. */
+  private async answerRemote(packet: Uint8Array, network: Network, lookups: DnsLookupApi): Promise<Uint8Array | undefined> {
+    const { resolver, logger, recursors, recursorTimeoutMs } = this.opts;
+    const catalog = new FetchingCatalog(lookups);
+    for (let pass = 1; ; pass++) {
+      const out = resolver.handle(packet, network, catalog);
+      if (catalog.hasPending) {
+        if (pass === lookupPassesMax) throw new Error(`DNS answer still needs lookups after ${pass} passes`);
+        for (const err of await catalog.fetch()) logger.error('rpc error', { error: err instanceof Error ? err.message : String(err) });
+        continue;
+      }
+      if (out.kind === 'drop') return undefined;
+      if (out.kind === 'recurse') return this.recurse(out.request, packet, network);
+      if (out.needs.length === 0) return out.bytes;
+      if (pass === lookupPassesMax) throw new Error(`DNS answer still needs host names after ${pass} passes`);
+      await Promise.all(out.needs.map(async (name) => catalog.setExternal(name, await resolveExternal(name, recursors, recursorTimeoutMs))));
+    }
   }
 
   private async recurse(request: Parameters<Resolver['servfail']>[0], packet: Uint8Array, network: Network): Promise<Uint8Array> {

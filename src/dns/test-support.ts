@@ -86,3 +86,31 @@ export function line(rr: ResourceRecord): string {
       return `${head}TYPE${rr.type}`;
   }
 }
+
+export const check = (status: string, id = 'serfHealth', serviceID = ''): Record<string, unknown> => ({
+  CheckID: id,
+  Name: id,
+  Status: status,
+  ServiceID: serviceID,
+});
+
+/** Three nodes, `web` on each (tags), a node in maintenance, a critical instance, a warning one. */
+export async function sampleCatalog(f: DnsFixture): Promise<void> {
+  const n1 = { Node: 'n1', Address: '10.0.0.1', NodeMeta: { rack: 'r1', 'rfc1035-x': 'raw=text' } };
+  await f.register({ ...n1, Check: check('passing') });
+  await f.register({ Node: 'n2', Address: '10.0.0.2', Check: check('passing') });
+  await f.register({ Node: 'db.1', Address: '10.0.0.3', Check: check('passing') });
+  await f.register({ Node: 'v6', Address: '2001:db8::1', Check: check('passing') });
+  await f.register({ Node: 'ext', Address: 'n1.node.consul' });
+  await f.register({ ...n1, Service: { ID: 'web1', Service: 'web', Tags: ['primary', 'v1.2'], Port: 80 } });
+  await f.register({ Node: 'n2', Address: '10.0.0.2', Service: { ID: 'web2', Service: 'web', Tags: ['secondary'], Port: 81 } });
+  await f.register({
+    Node: 'db.1',
+    Address: '10.0.0.3',
+    Service: { ID: 'web3', Service: 'web', Tags: ['secondary'], Port: 82, Address: '10.1.1.3', Weights: { Passing: 10, Warning: 1 } },
+    Check: check('warning', 'web3-check', 'web3'),
+  });
+  await f.register({ Node: 'n2', Address: '10.0.0.2', Service: { ID: 'api', Service: 'api', Port: 90 }, Check: check('critical', 'api-check', 'api') });
+  await f.register({ ...n1, Service: { ID: 'alias', Service: 'alias', Port: 1, Address: 'example.com' } });
+}
+

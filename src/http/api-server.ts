@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MusterError, limits, type Clock, type ErrorCode, type Logger, type Metrics } from '../lib/index.js';
-import type { QueryMeta, Server } from '../server/index.js';
+import type { QueryMeta, ServerApi } from '../server/index.js';
 import { registerAgent, type AgentApi } from './agent.js';
 import { registerLocalAgent, type LocalAgentApi } from './agent-local.js';
 import { registerAgentOps, type AgentOpsApi } from './agent-ops.js';
@@ -27,7 +27,7 @@ import { registerStatus } from './status.js';
 import { registerTxn } from './txn.js';
 
 export interface HttpApiDeps {
-  server: Server;
+  server: ServerApi;
   agent: AgentApi;
   logger: Logger;
   clock: Clock;

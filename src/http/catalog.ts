@@ -1,7 +1,7 @@
 /** /v1/catalog/*: Consul's agent/catalog_endpoint.go. */
 import { applyFilter, nodeSchema, nodeServiceSchema, serviceNodeSchema } from '../filter/index.js';
 import { MusterError, limits } from '../lib/index.js';
-import type { CatalogReadOptions, Server } from '../server/index.js';
+import type { CatalogReadOptions, ServerApi } from '../server/index.js';
 import type { MetaFilter, RegisterRequest } from '../state/index.js';
 import {
   checkWriteFrom,
@@ -72,7 +72,7 @@ function registerRequestFrom(d: Decoded): RegisterRequest {
   };
 }
 
-export function registerCatalog(router: Router, server: Server, cache: ResponseCache): void {
+export function registerCatalog(router: Router, server: ServerApi, cache: ResponseCache): void {
   const catalog = server.catalog;
   router.add('/v1/catalog/register', ['PUT'], async (ctx) => {
     const d = await decodeBody(ctx, decodeRegister);
@@ -89,7 +89,7 @@ export function registerCatalog(router: Router, server: Server, cache: ResponseC
     await catalog.deregister(s('Datacenter'), s('Node'), s('ServiceID'), s('CheckID'));
     return { json: true };
   });
-  router.add('/v1/catalog/datacenters', ['GET'], () => ({ json: server.datacenters() }));
+  router.add('/v1/catalog/datacenters', ['GET'], async () => ({ json: await server.datacenters() }));
   router.add('/v1/catalog/nodes', ['GET'], async (ctx) => {
     const f = queryFilter(ctx, nodeSchema, { withMeta: true });
     const r = await catalog.nodes(catalogReadOptions(ctx));

@@ -1,7 +1,7 @@
 /** /v1/health/*: Consul's agent/health_endpoint.go. */
 import { applyFilter, checkServiceNodeSchema, healthCheckSchema } from '../filter/index.js';
 import { goParseBool, MusterError } from '../lib/index.js';
-import type { Server } from '../server/index.js';
+import type { ServerApi } from '../server/index.js';
 import type { CheckServiceNodeView } from '../state/index.js';
 import { catalogReadOptions, pathArg } from './catalog.js';
 import { checkJson, checkServiceNodeJson } from './catalog-structs.js';
@@ -29,7 +29,7 @@ export function parseGoBool(v: string): boolean | undefined {
 
 const allPassing = (v: CheckServiceNodeView): boolean => v.checks.every((c) => c.status === 'passing');
 
-export function registerHealth(router: Router, server: Server, cache: ResponseCache): void {
+export function registerHealth(router: Router, server: ServerApi, cache: ResponseCache): void {
   const catalog = server.catalog;
   router.add('/v1/health/node/', ['GET'], async (ctx) => {
     const node = pathArg(ctx, '/v1/health/node/', 'Missing node name');

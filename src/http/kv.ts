@@ -1,6 +1,6 @@
 /** /v1/kv/<key>: Consul's agent/kvs_endpoint.go, mapped onto Server. */
 import { limits, MusterError } from '../lib/index.js';
-import type { KVApply, Server } from '../server/index.js';
+import type { KVApply, ServerApi } from '../server/index.js';
 import type { KVEntry } from '../state/index.js';
 import { BodyTooLargeError, type RequestContext } from './context.js';
 import { jsonUint64 } from './json.js';
@@ -24,7 +24,7 @@ export function kvEntryJson(e: KVEntry): Record<string, unknown> {
 
 const missingKey: Reply = { status: 400, text: 'Missing key name' };
 
-export function registerKV(router: Router, server: Server, kvValueBytesMax = limits.kvValueBytesMax): void {
+export function registerKV(router: Router, server: ServerApi, kvValueBytesMax = limits.kvValueBytesMax): void {
   router.add('/v1/kv/', ['GET', 'PUT', 'DELETE'], (ctx) => {
     const key = ctx.path.slice('/v1/kv/'.length);
     if (ctx.method === 'GET') return ctx.query.has('keys') ? getKeys(ctx, server, key) : get(ctx, server, key);
@@ -33,7 +33,7 @@ export function registerKV(router: Router, server: Server, kvValueBytesMax = lim
   });
 }
 
-async function get(ctx: RequestContext, server: Server, key: string): Promise<Reply> {
+async function get(ctx: RequestContext, server: ServerApi, key: string): Promise<Reply> {
   const opts = readOptions(ctx);
   if (ctx.query.has('recurse')) {
     const r = await server.kvList(key, opts);
@@ -53,7 +53,7 @@ async function get(ctx: RequestContext, server: Server, key: string): Promise<Re
   return { json: [kvEntryJson(r.value)], meta: r.meta };
 }
 
-async function getKeys(ctx: RequestContext, server: Server, prefix: string): Promise<Reply> {
+async function getKeys(ctx: RequestContext, server: ServerApi, prefix: string): Promise<Reply> {
   const opts = readOptions(ctx);
   const q = ctx.query;
   const sep = q.has('separator') ? q.get('separator') : q.has('seperator') ? q.get('seperator') : '';
@@ -84,7 +84,7 @@ function uintParam(ctx: RequestContext, name: string): number {
   return n;
 }
 
-async function put(ctx: RequestContext, server: Server, key: string, bytesMax: number): Promise<Reply> {
+async function put(ctx: RequestContext, server: ServerApi, key: string, bytesMax: number): Promise<Reply> {
   if (key === '') return missingKey;
   const conflict = conflicting(ctx, ['cas', 'acquire', 'release']);
   if (conflict) return conflict;
@@ -122,7 +122,7 @@ function tooLarge(bytes: number, bytesMax: number): Reply {
   };
 }
 
-async function del(ctx: RequestContext, server: Server, key: string): Promise<Reply> {
+async function del(ctx: RequestContext, server: ServerApi, key: string): Promise<Reply> {
   const conflict = conflicting(ctx, ['recurse', 'cas']);
   if (conflict) return conflict;
   const q = ctx.query;

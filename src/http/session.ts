@@ -1,6 +1,6 @@
 /** /v1/session/*: Consul's agent/session_endpoint.go. */
 import { parseGoDuration } from '../lib/index.js';
-import type { Server, SessionCreateArgs } from '../server/index.js';
+import type { ServerApi, SessionCreateArgs } from '../server/index.js';
 import { sessionIDError, type SessionBehavior, type SessionEntry } from '../state/index.js';
 import { decodeBody, isReply, pathArg } from './catalog.js';
 import { decodeGo, go, GoDecodeError, type Decoded } from './go-decode.js';
@@ -77,7 +77,7 @@ export function sessionJson(s: SessionEntry): Record<string, unknown> {
   return out;
 }
 
-export function registerSession(router: Router, server: Server, nodeName: () => string): void {
+export function registerSession(router: Router, server: ServerApi, nodeName: () => string): void {
   const sessions = server.sessions;
   router.add('/v1/session/create', ['PUT'], async (ctx) => {
     let args: SessionCreateArgs;
@@ -99,9 +99,9 @@ export function registerSession(router: Router, server: Server, nodeName: () => 
     await sessions.destroy(ctx.query.get('dc'), id);
     return { json: true };
   });
-  router.add('/v1/session/renew/', ['PUT'], (ctx) => {
+  router.add('/v1/session/renew/', ['PUT'], async (ctx) => {
     const id = pathArg(ctx, '/v1/session/renew/', 'Missing session');
-    const s = sessions.renew(ctx.query.get('dc'), id);
+    const s = await sessions.renew(ctx.query.get('dc'), id);
     if (!s) return { status: 404, text: `Session id '${id}' not found` };
     return { json: [sessionJson(s)] };
   });

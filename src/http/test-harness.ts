@@ -2,7 +2,7 @@
 import { inject, type InjectOptions, type Response } from 'light-my-request';
 import { Fsm, InMemoryLog } from '../fsm/index.js';
 import { ManualClock, SeededRng, nullLogger } from '../lib/index.js';
-import { Server } from '../server/index.js';
+import { Server, type ServerApi } from '../server/index.js';
 import { Store } from '../state/index.js';
 import { HttpApi } from './api-server.js';
 
@@ -15,7 +15,11 @@ export interface Harness {
   request(opts: InjectOptions | string): Promise<Response>;
 }
 
-export function harness(options: { pretty?: boolean } = {}): Harness {
+/**
+ * `front`: what the HTTP API talks to instead of the server itself (a client agent's
+ * RemoteServer reaching this server over RPC, in the forwarding tests).
+ */
+export function harness(options: { pretty?: boolean; front?: (server: Server) => ServerApi } = {}): Harness {
   const clock = new ManualClock(1_700_000_000_000);
   const store = new Store(clock);
   const log = new InMemoryLog(new Fsm(store));
@@ -27,7 +31,7 @@ export function harness(options: { pretty?: boolean } = {}): Harness {
   };
   const server = new Server({ store, log, clock, rng, logger: nullLogger, datacenter: 'dc1', rpcAddress: '127.0.0.1:8300', newID });
   const api = new HttpApi({
-    server,
+    server: options.front?.(server) ?? server,
     clock,
     logger: nullLogger,
     prettyByDefault: options.pretty ?? false,

@@ -1,6 +1,6 @@
 /** PUT /v1/txn: Consul's agent/txn_endpoint.go for KV operations. */
 import { limits, MusterError, parseJsonBig } from '../lib/index.js';
-import type { Server } from '../server/index.js';
+import type { ServerApi } from '../server/index.js';
 import type { CatalogTxnVerb, KVTxnOp, TxnOp, TxnOutcome, TxnResult } from '../state/index.js';
 import { checkJson, checkWriteFrom, healthCheckType, nodeJson, nodeServiceJson, nodeServiceType, serviceWriteFrom } from './catalog-structs.js';
 import { decodeGo, go, GoDecodeError, type Decoded, type GoType } from './go-decode.js';
@@ -14,11 +14,11 @@ import type { Router } from './router.js';
 const writeVerbs = new Set(['set', 'delete', 'delete-cas', 'delete-tree', 'cas', 'lock', 'unlock']);
 const txnDocs = 'https://www.consul.io/docs/agent/options.html#txn_max_req_len';
 
-export function registerTxn(router: Router, server: Server): void {
+export function registerTxn(router: Router, server: ServerApi): void {
   router.add('/v1/txn', ['PUT'], (ctx) => txn(ctx, server));
 }
 
-async function txn(ctx: RequestContext, server: Server): Promise<Reply> {
+async function txn(ctx: RequestContext, server: ServerApi): Promise<Reply> {
   const bytesMax = limits.txnRequestBytesMax;
   const declared = Number(ctx.req.headers['content-length'] ?? -1);
   if (declared > bytesMax) {

@@ -16,10 +16,11 @@ import {
   type KVEntry,
   type TxnOp,
   type Store,
-  type TxnOutcome,
 } from '../state/index.js';
+import type { ServerApi, TxnReply } from './api.js';
 import { blockingQuery, type BlockingOptions, type QueryResult } from './blocking.js';
 import { CatalogEndpoint } from './catalog-endpoint.js';
+import { ServerDnsLookups } from './dns-lookups.js';
 import { SessionEndpoint } from './session-endpoint.js';
 import { TombstoneGC } from './tombstone-gc.js';
 
@@ -59,6 +60,8 @@ export interface ServerDeps {
   newID: () => string;
   /** Consul's session_ttl_min (10s). */
   sessionTtlMinMs?: number;
+  /** Broadcasts a user event (already encoded) to the LAN pool: Consul's Server.UserEvent. */
+  userEvent?: (name: string, payload: Uint8Array) => void;
 }
 
 /** A KV write as the endpoints receive it: the log command without its type tag. */
@@ -66,9 +69,10 @@ export type KVApply = Omit<KVSCommand, 'type'>;
 
 const deleteOps: ReadonlySet<string> = new Set(['delete', 'delete-cas', 'delete-tree']);
 
-export class Server {
+export class Server implements ServerApi {
   readonly catalog: CatalogEndpoint;
   readonly sessions: SessionEndpoint;
+  readonly dns: ServerDnsLookups;
   private readonly tombstoneGC: TombstoneGC;
   private reapTimer: Timer | undefined;
 
@@ -76,6 +80,7 @@ export class Server {
     this.tombstoneGC = new TombstoneGC(deps.tombstoneTtlMs);
     this.catalog = new CatalogEndpoint(this);
     this.sessions = new SessionEndpoint(this, deps.newID, deps.sessionTtlMinMs ?? 10_000);
+    this.dns = new ServerDnsLookups(this);
   }
 
   /** Stops background duties (tombstone reaping, session TTL timers). */
@@ -90,16 +95,27 @@ export class Server {
   }
 
   /** Datacenters this server can reach (only its own until WAN federation exists). */
-  datacenters(): string[] {
+  async datacenters(): Promise<string[]> {
     return [this.deps.datacenter];
   }
 
-  statusLeader(): string {
+  /** The leader's RPC address ('' with no known leader). */
+  leaderAddress(): string {
     return this.deps.rpcAddress;
   }
 
-  statusPeers(): string[] {
+  async statusLeader(): Promise<string> {
+    return this.leaderAddress();
+  }
+
+  async statusPeers(): Promise<string[]> {
     return [this.deps.rpcAddress];
+  }
+
+  async eventFire(datacenter: string, name: string, payload: Uint8Array): Promise<void> {
+    this.checkDatacenter(datacenter);
+    if (!this.deps.userEvent) throw new MusterError('ERR_INTERNAL', 'user events need gossip');
+    this.deps.userEvent(name, payload);
   }
 
   kvGet(key: string, opts: ReadOptions): Promise<Read<KVEntry | undefined>> {
@@ -149,7 +165,7 @@ export class Server {
    * A transaction. Read-only ones are answered from the local state without the log (Consul's
    * TxnRO fast path); any write goes through the log as one command.
    */
-  async txn(datacenter: string, ops: TxnOp[], opts: { consistency: Consistency }): Promise<{ meta: QueryMeta; outcome: TxnOutcome; readOnly: boolean }> {
+  async txn(datacenter: string, ops: TxnOp[], opts: { consistency: Consistency }): Promise<TxnReply> {
     this.checkDatacenter(datacenter);
     const readOnly = txnIsReadOnly(ops);
     if (readOnly) {

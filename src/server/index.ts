@@ -4,3 +4,8 @@ export * from './tombstone-gc.js';
 export * from './catalog-endpoint.js';
 export * from './session-endpoint.js';
 export * from './reconcile.js';
+export * from './api.js';
+export * from './dns-lookups.js';
+export * from './rpc-methods.js';
+export * from './router.js';
+export * from './remote.js';

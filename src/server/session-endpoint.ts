@@ -66,7 +66,7 @@ export class SessionEndpoint {
   }
 
   /** Restarts a session's TTL; undefined if there is no such session. */
-  renew(datacenter: string, id: string): SessionEntry | undefined {
+  async renew(datacenter: string, id: string): Promise<SessionEntry | undefined> {
     this.server.checkDatacenter(datacenter);
     checkSessionID(id);
     const s = this.server.deps.store.state.sessions.get(id);

@@ -167,7 +167,8 @@ export async function startAgent(args: string[], options: { host?: string } = {}
   });
   await Promise.race([
     early,
-    waitFor('agent HTTP API', async () => ((await fetch(agent.url('/v1/status/leader'))).ok ? true : undefined)),
+    // /v1/agent/self is the agent's own: it answers on a client agent that knows no server yet.
+    waitFor('agent HTTP API', async () => ((await fetch(agent.url('/v1/agent/self'))).ok ? true : undefined)),
   ]);
   early.catch(() => {});
   return agent;

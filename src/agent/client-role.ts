@@ -1,0 +1,83 @@
+/**
+ * What only a client agent runs (Consul's consul.Client): no state of its own; every catalog,
+ * health, KV, session, txn and event request goes to a server over the RPC port. The servers
+ * are learned from LAN gossip (members tagged `role=consul` in this datacenter, RPC port from
+ * their `port` tag): added when they join or update, removed when they fail or leave, and
+ * reshuffled every few minutes so load evens out as servers come and go.
+ */
+import type { RuntimeConfig } from '../config/index.js';
+import type { Logger, Timer } from '../lib/index.js';
+import { RpcClient, canRetry } from '../rpc/index.js';
+import type { MemberEventKind, SerfMember } from '../serf/index.js';
+import { RemoteServer, ServerRouter } from '../server/index.js';
+import type { AgentDeps } from './agent.js';
+
+/** Consul's clientRPCMinReuseDuration: the shortest time between two rebalances (plus up to as much again). */
+const rebalanceIntervalMs = 120_000;
+
+export class ClientRole {
+  readonly router: ServerRouter;
+  readonly remote: RemoteServer;
+  private readonly rpc: RpcClient;
+  private readonly logger: Logger;
+  private rebalanceTimer: Timer | undefined;
+
+  /**
+   * Called when a server is added (Consul's ServerUp), and when the servers answer again after
+   * being unreachable (they may have restarted): the agent runs a full anti-entropy sync.
+   */
+  onServerUp: () => void = () => {};
+
+  constructor(
+    private readonly config: RuntimeConfig,
+    private readonly deps: AgentDeps,
+  ) {
+    this.logger = deps.logger.named('agent.client');
+    this.router = new ServerRouter(deps.rng);
+    this.rpc = new RpcClient({ logger: this.logger.named('pool') });
+    this.remote = new RemoteServer({
+      datacenter: config.datacenter,
+      router: this.router,
+      rpc: this.rpc,
+      canRetry,
+      clock: deps.clock,
+      rng: deps.rng,
+      logger: this.logger,
+      holdTimeoutMs: config.rpcHoldTimeoutMs,
+      queryWaitMsDefault: config.queryWaitMsDefault,
+      queryWaitMsMax: config.queryWaitMsMax,
+    });
+    this.remote.onReconnect = () => this.onServerUp();
+  }
+
+  start(): void {
+    const again = (): void => {
+      this.rebalanceTimer = this.deps.clock.setTimer(rebalanceIntervalMs + this.deps.rng.next() * rebalanceIntervalMs, () => {
+        this.router.rebalance();
+        again();
+      });
+    };
+    again();
+  }
+
+  /** A LAN member event: servers of this datacenter come and go from the router. */
+  memberEvent(kind: MemberEventKind, m: SerfMember): void {
+    const port = Number(m.tags['port']);
+    if (m.tags['role'] !== 'consul' || m.tags['dc'] !== this.config.datacenter || !Number.isInteger(port) || port <= 0) return;
+    const address = m.address.ip.includes(':') ? `[${m.address.ip}]:${port}` : `${m.address.ip}:${port}`;
+    const shown = `${m.name} (Addr: tcp/${address}) (DC: ${this.config.datacenter})`;
+    if (kind === 'join' || kind === 'update') {
+      if (this.router.upsert({ name: m.name, address })) {
+        this.logger.info('adding server', { server: shown });
+        this.onServerUp();
+      }
+    } else if (kind === 'failed' || kind === 'leave') {
+      if (this.router.remove(m.name)) this.logger.info('removing server', { server: shown });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.rebalanceTimer?.cancel();
+    await this.rpc.close();
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * ServerApi over the RPC port: one table, used by both ends. Each entry names the method as
+ * Consul names the RPC (`KVS.Get`, `Catalog.Register`, ...; the DNS lookups are ours), says
+ * whether it is a read (retried on another server after a broken connection) and a blocking
+ * one, and converts between the call's arguments and what travels:
+ *
+ * - a client agent's `RemoteServer` turns `api.kvGet(key, opts)` into
+ *   `{ args: [key], opts: {dc, consistency, minIndex, waitMs, nodeMeta} }` for `KVS.Get`;
+ * - a server's handler (`registerServerEndpoints`) checks every field of what arrived (it is
+ *   whatever the peer sent), calls the same method of its `Server` with the request's abort
+ *   signal, and replies with the result.
+ *
+ * Results are plain data (msgpack via lib/codec: byte arrays and uint64 BigInts round-trip);
+ * the one Map (`Catalog.ListServices`) travels as an entry list.
+ */
+import { MusterError } from '../lib/index.js';
+import type { RegisterRequest, TxnOp } from '../state/index.js';
+import type { ServerApi } from './api.js';
+import type { CatalogReadOptions } from './catalog-endpoint.js';
+import type { Consistency, KVApply, Read } from './endpoints.js';
+import type { SessionCreateArgs } from './session-endpoint.js';
+
+/** How read options travel (the signal stays behind: a cancel frame carries it). */
+export interface WireReadOptions {
+  dc: string;
+  consistency: Consistency;
+  minIndex: number;
+  waitMs: number;
+  nodeMeta?: Array<[string, string]>;
+}
+
+export interface WireRequest {
+  args: unknown[];
+  opts?: WireReadOptions;
+}
+
+interface MethodSpec {
+  /** Safe to send again after a connection broke mid-call (it changed nothing). */
+  read: boolean;
+  /** Takes read options: may block for `waitMs`. */
+  blocking: boolean;
+  /** Runs the call on the server, from checked wire arguments. */
+  serve(api: ServerApi, args: unknown[], opts: CatalogReadOptions | undefined): Promise<unknown>;
+}
+
+const consistencies: ReadonlySet<string> = new Set(['default', 'stale', 'consistent']);
+
+function bad(what: string): MusterError {
+  return new MusterError('ERR_BAD_REQUEST', `rpc: bad request: ${what}`);
+}
+
+function str(v: unknown, what: string): string {
+  if (typeof v !== 'string') throw bad(`${what} must be a string`);
+  return v;
+}
+
+function strs(v: unknown, what: string): string[] {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw bad(`${what} must be a list of strings`);
+  return v;
+}
+
+function record(v: unknown, what: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(`${what} must be a map`);
+  return v as Record<string, unknown>;
+}
+
+function list(v: unknown, what: string): unknown[] {
+  if (!Array.isArray(v)) throw bad(`${what} must be a list`);
+  return v;
+}
+
+/** Read options from the wire; the caller adds its abort signal. */
+export function readOptionsFromWire(v: unknown): CatalogReadOptions {
+  const o = record(v, 'options');
+  const consistency = str(o['consistency'], 'consistency');
+  if (!consistencies.has(consistency)) throw bad(`unknown consistency ${consistency}`);
+  const minIndex = o['minIndex'];
+  const waitMs = o['waitMs'];
+  if (typeof minIndex !== 'number' || !Number.isSafeInteger(minIndex) || minIndex < 0) throw bad('minIndex must be a non-negative integer');
+  if (typeof waitMs !== 'number' || !Number.isFinite(waitMs) || waitMs < 0) throw bad('waitMs must be a non-negative number');
+  const out: CatalogReadOptions = { datacenter: str(o['dc'], 'dc'), consistency: consistency as Consistency, minIndex, waitMs };
+  if (o['nodeMeta'] !== undefined) {
+    out.nodeMeta = list(o['nodeMeta'], 'nodeMeta').map((pair) => {
+      const p = strs(pair, 'a nodeMeta pair');
+      if (p.length !== 2) throw bad('a nodeMeta pair must have two strings');
+      return [p[0]!, p[1]!] as const;
+    });
+  }
+  return out;
+}
+
+export function readOptionsToWire(o: CatalogReadOptions): WireReadOptions {
+  const w: WireReadOptions = { dc: o.datacenter, consistency: o.consistency, minIndex: o.minIndex, waitMs: o.waitMs };
+  if (o.nodeMeta) w.nodeMeta = o.nodeMeta.map(([k, v]) => [k, v]);
+  return w;
+}
+
+/*
+ * Structured arguments (a registration, txn ops, a session, a KV write) are checked for shape
+ * here and for content by the endpoint itself, exactly as an HTTP request's are.
+ */
+function kvApplyArg(v: unknown): KVApply {
+  const r = record(v, 'KV request');
+  str(r['op'], 'op');
+  str(r['key'], 'key');
+  if (r['value'] !== null && !(r['value'] instanceof Uint8Array)) throw bad('value must be bytes or nil');
+  if (typeof r['flags'] !== 'bigint' && typeof r['flags'] !== 'number') throw bad('flags must be an integer');
+  if (typeof r['flags'] === 'number') r['flags'] = BigInt(r['flags']);
+  return r as unknown as KVApply;
+}
+
+function registerArg(v: unknown): RegisterRequest {
+  const r = record(v, 'registration');
+  record(r['node'], 'node');
+  list(r['checks'], 'checks').forEach((c) => record(c, 'a check'));
+  if (r['service'] !== undefined) record(r['service'], 'service');
+  return r as unknown as RegisterRequest;
+}
+
+function txnOpsArg(v: unknown): TxnOp[] {
+  return list(v, 'txn ops').map((op) => record(op, 'a txn op')) as unknown as TxnOp[];
+}
+
+function sessionArg(v: unknown): SessionCreateArgs {
+  const r = record(v, 'session');
+  str(r['node'], 'node');
+  str(r['ttl'], 'ttl');
+  return r as unknown as SessionCreateArgs;
+}
+
+function bytes(v: unknown, what: string): Uint8Array {
+  if (!(v instanceof Uint8Array)) throw bad(`${what} must be bytes`);
+  return v;
+}
+
+const read = (serve: MethodSpec['serve']): MethodSpec => ({ read: true, blocking: true, serve });
+const lookup = (serve: MethodSpec['serve']): MethodSpec => ({ read: true, blocking: false, serve });
+const write = (serve: MethodSpec['serve']): MethodSpec => ({ read: false, blocking: false, serve });
+const need = <T>(o: T | undefined): T => {
+  if (o === undefined) throw bad('missing read options');
+  return o;
+};
+
+/** Every method a server answers for client agents. */
+export const rpcMethods = {
+  'Status.Leader': lookup((api) => api.statusLeader()),
+  'Status.Peers': lookup((api) => api.statusPeers()),
+  'Catalog.ListDatacenters': lookup((api) => api.datacenters()),
+
+  'KVS.Get': read((api, [key], o) => api.kvGet(str(key, 'key'), need(o))),
+  'KVS.List': read((api, [prefix], o) => api.kvList(str(prefix, 'prefix'), need(o))),
+  'KVS.ListKeys': read((api, [prefix, sep], o) => api.kvKeys(str(prefix, 'prefix'), str(sep, 'separator'), need(o))),
+  'KVS.Apply': write((api, [dc, req]) => api.kvApply(str(dc, 'dc'), kvApplyArg(req))),
+  'Txn.Apply': write(async (api, [dc, ops, consistency]) => {
+    const c = str(consistency, 'consistency');
+    if (!consistencies.has(c)) throw bad(`unknown consistency ${c}`);
+    return api.txn(str(dc, 'dc'), txnOpsArg(ops), { consistency: c as Consistency });
+  }),
+
+  'Catalog.Register': write((api, [dc, req]) => api.catalog.register(str(dc, 'dc'), registerArg(req))),
+  'Catalog.Deregister': write((api, [dc, node, service, check]) =>
+    api.catalog.deregister(str(dc, 'dc'), str(node, 'node'), str(service, 'service ID'), str(check, 'check ID')),
+  ),
+  'Catalog.ListNodes': read((api, _args, o) => api.catalog.nodes(need(o))),
+  'Catalog.ListServices': read(async (api, _args, o) => {
+    const r = await api.catalog.services(need(o));
+    return { meta: r.meta, value: [...r.value] };
+  }),
+  'Catalog.ServiceNodes': read((api, [name, tags], o) => api.catalog.serviceNodes(str(name, 'service'), strs(tags, 'tags'), need(o))),
+  'Catalog.NodeServices': read((api, [node], o) => api.catalog.nodeServices(str(node, 'node'), need(o))),
+  'Health.NodeChecks': read((api, [node], o) => api.catalog.nodeChecks(str(node, 'node'), need(o))),
+  'Health.ServiceChecks': read((api, [name], o) => api.catalog.serviceChecks(str(name, 'service'), need(o))),
+  'Health.ChecksInState': read((api, [state], o) => api.catalog.checksInState(str(state, 'state'), need(o))),
+  'Health.ServiceNodes': read((api, [name, tags], o) => api.catalog.healthService(str(name, 'service'), strs(tags, 'tags'), need(o))),
+
+  'Session.Create': write((api, [dc, args]) => api.sessions.create(str(dc, 'dc'), sessionArg(args))),
+  'Session.Destroy': write((api, [dc, id]) => api.sessions.destroy(str(dc, 'dc'), str(id, 'session ID'))),
+  'Session.Renew': lookup((api, [dc, id]) => api.sessions.renew(str(dc, 'dc'), str(id, 'session ID'))),
+  'Session.Get': read((api, [id], o) => api.sessions.get(str(id, 'session ID'), need(o))),
+  'Session.List': read((api, _args, o) => api.sessions.list(need(o))),
+  'Session.NodeSessions': read((api, [node], o) => api.sessions.node(str(node, 'node'), need(o))),
+
+  'Internal.EventFire': write((api, [dc, name, payload]) => api.eventFire(str(dc, 'dc'), str(name, 'name'), bytes(payload, 'payload'))),
+
+  'DNS.Node': lookup((api, [dc, name]) => api.dns.node(str(dc, 'dc'), str(name, 'node'))),
+  'DNS.ServiceNodes': lookup((api, [dc, name]) => api.dns.serviceNodes(str(dc, 'dc'), str(name, 'service'))),
+  'DNS.Nodes': lookup((api, [dc]) => api.dns.nodes(str(dc, 'dc'))),
+  'DNS.Services': lookup((api, [dc]) => api.dns.services(str(dc, 'dc'))),
+} satisfies Record<string, MethodSpec>;
+
+export type RpcMethod = keyof typeof rpcMethods;
+
+/** The reply of a read, as it arrives (a Map comes back from its entry list in RemoteServer). */
+export type WireRead = Read<unknown>;
+
+/** What a server registers on its RPC listener. */
+export interface RpcRegistry {
+  register(method: string, handler: (body: unknown, ctx: { signal: AbortSignal }) => unknown): void;
+}
+
+/** Registers every method of `rpcMethods`, answered by `api` (a server's own `Server`). */
+export function registerServerEndpoints(rpc: RpcRegistry, api: ServerApi): void {
+  for (const [method, spec] of Object.entries(rpcMethods) as Array<[RpcMethod, MethodSpec]>) {
+    rpc.register(method, (body, ctx) => {
+      const req = record(body, 'request');
+      const args = list(req['args'], 'args');
+      const opts = req['opts'] === undefined ? undefined : { ...readOptionsFromWire(req['opts']), signal: ctx.signal };
+      return spec.serve(api, args, opts);
+    });
+  }
+}
