@@ -15,6 +15,9 @@ export interface ProcessIO {
   err(text: string): void;
 }
 
+/** Consul's gracefulTimeout: how long a leave on a signal may take. */
+const gracefulLeaveTimeoutMs = 15_000;
+
 export const systemClock: Clock = {
   nowMs: () => Date.now(),
   monotonicMs: () => performance.now(),
@@ -61,19 +64,53 @@ export async function runAgentProcess(opts: AgentLoadOptions, io: ProcessIO): Pr
 
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (why: string): void => {
-      if (stopping) return;
-      stopping = true;
-      logger.named('agent').info(why);
+    const shutdown = (): void => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       process.off('SIGHUP', onHup);
       void agent.shutdown().then(() => resolve(0));
     };
-    const onInt = (): void => stop('Caught signal: interrupt');
-    const onTerm = (): void => stop('Caught signal: terminated');
+    /**
+     * Consul's signal handling: a graceful leave first (others record this agent as left, the
+     * leader deregisters it) on SIGINT unless skip_leave_on_interrupt (servers' default), and on
+     * SIGTERM if leave_on_terminate (clients' default), for at most 15 s; a second signal stops
+     * at once. (Consul then exits 1 when it did not leave; Muster exits 0 either way.)
+     */
+    const onSignal = (signal: 'interrupt' | 'terminated'): void => {
+      const log = logger.named('agent');
+      if (stopping) {
+        log.info('Caught second signal, Exiting', { signal });
+        return shutdown();
+      }
+      stopping = true;
+      log.info('Caught', { signal });
+      const g = config.gossip;
+      const graceful = (signal === 'interrupt' && !g.skipLeaveOnInterrupt) || (signal === 'terminated' && g.leaveOnTerminate);
+      if (!graceful) {
+        log.info('Graceful shutdown disabled. Exiting');
+        return shutdown();
+      }
+      const timer = setTimeout(() => {
+        log.info('Timeout on graceful leave. Exiting');
+        shutdown();
+      }, gracefulLeaveTimeoutMs);
+      agent.leave().then(
+        () => {
+          clearTimeout(timer);
+          log.info('Graceful exit completed');
+          shutdown();
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          log.error('Error on leave', { error: (err as Error).message });
+          shutdown();
+        },
+      );
+    };
+    const onInt = (): void => onSignal('interrupt');
+    const onTerm = (): void => onSignal('terminated');
     const onHup = (): void => {
-      logger.named('agent').info('Caught signal: hangup');
+      logger.named('agent').info('Caught', { signal: 'hangup' });
       try {
         reload(opts, sink, logger, agent);
       } catch {
@@ -81,7 +118,12 @@ export async function runAgentProcess(opts: AgentLoadOptions, io: ProcessIO): Pr
       }
     };
     agent.localAgent.reloadHandler = () => reload(opts, sink, logger, agent);
-    agent.onShutdownRequest = () => stop('agent left the cluster; shutting down');
+    agent.onShutdownRequest = () => {
+      if (stopping) return;
+      stopping = true;
+      logger.named('agent').info('agent left the cluster; shutting down');
+      shutdown();
+    };
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
     process.on('SIGHUP', onHup);

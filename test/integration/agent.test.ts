@@ -42,13 +42,15 @@ describe('muster agent -dev (real process)', () => {
 
     agents.pop();
     expect(await a.stop('SIGTERM')).toBe(0);
-    expect(a.proc.stderr()).toContain('[INFO]  agent: Caught signal: terminated');
+    expect(a.proc.stderr()).toContain('[INFO]  agent: Caught: signal=terminated');
   });
 
-  it('exits 0 on SIGINT too', async () => {
+  it('exits 0 on SIGINT too; a server does not leave the cluster on it (skip_leave_on_interrupt)', async () => {
     const a = await dev();
     agents.pop();
     expect(await a.stop('SIGINT')).toBe(0);
+    expect(a.proc.stderr()).toContain('[INFO]  agent: Caught: signal=interrupt\n');
+    expect(a.proc.stderr()).toContain('[INFO]  agent: Graceful shutdown disabled. Exiting\n');
   });
 
   it('writes JSON log lines with -log-json', async () => {

@@ -116,4 +116,19 @@ describe('a client agent', () => {
     await waitFor('web back in the catalog', async () => ((await get(s2, '/v1/catalog/service/web')).body.includes('"ServiceID":"web"') ? true : undefined), 20_000);
     expect((await dig(c, dnsPort, 'web.service.consul')).stdout.trim()).toBe(c.host);
   });
+
+  it('leaves the cluster on SIGTERM (leave_on_terminate), so the server deregisters it', async () => {
+    const s = await agent('s2', { server: true });
+    const c = await agent('c2', { args: ['-retry-join', s.host, '-retry-interval', '1s'] });
+    await waitFor('c2 in the catalog', async () => ((await get(s, '/v1/catalog/node/c2')).body.includes('"Node":"c2"') ? true : undefined));
+    agents.splice(agents.indexOf(c), 1);
+    expect(await c.stop('SIGTERM')).toBe(0);
+    expect(c.proc.stderr()).toContain('[INFO]  agent: Gracefully shutting down agent...');
+    expect(c.proc.stderr()).toContain('[INFO]  agent: Graceful exit completed');
+    await waitFor('c2 left', async () => {
+      const members = JSON.parse((await get(s, '/v1/agent/members')).body) as Array<{ Name: string; Status: number }>;
+      return members.find((m) => m.Name === 'c2')?.Status === 3 ? true : undefined;
+    });
+    await waitFor('c2 out of the catalog', async () => ((await get(s, '/v1/catalog/node/c2')).body === 'null' ? true : undefined));
+  });
 });
