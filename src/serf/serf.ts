@@ -145,6 +145,7 @@ export class Serf {
       self: { name: deps.self.name, address: deps.self.address, meta: encodeTags(this.tags), vsn: deps.self.vsn ?? defaultVsn },
       send: deps.send,
       startPushPull: deps.startPushPull,
+      logger: deps.logger,
       events: {
         join: (m) => this.handleNodeJoin(m),
         leave: (m) => this.handleNodeLeave(m),

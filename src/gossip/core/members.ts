@@ -7,7 +7,7 @@
  * that others must learn is handed to `broadcast`, keyed by the member's name (so a newer
  * message about it replaces an older one in the broadcast queue).
  */
-import { sameBytes, type Clock, type Rng } from '../../lib/index.js';
+import { sameBytes, type Clock, type Logger, type Rng } from '../../lib/index.js';
 import type { Awareness } from './awareness.js';
 import { suspicionBounds, type SwimTiming } from './config.js';
 import type { Address, Message, PushPullMember, SnapshotState } from './messages.js';
@@ -47,6 +47,7 @@ export interface MembersDeps {
   /** Queue a message for gossip; `name` is the member it is about; `sent` runs once it is out. */
   broadcast(name: string, message: Message, sent?: () => void): void;
   events?: MemberEvents;
+  logger?: Logger;
   /** A dead member may rejoin from another address after this long (0: never; a left one always may). */
   deadNodeReclaimMs?: number;
 }
@@ -169,9 +170,11 @@ export class Members {
     const changedMs = d.clock.monotonicMs();
     state.stateChangeMs = changedMs;
     const { minMs, maxMs, confirmationsWanted } = suspicionBounds(d.timing, this.size);
-    const suspicion = new Suspicion(d.clock, s.from, confirmationsWanted, minMs, maxMs, () => {
+    const suspicion = new Suspicion(d.clock, s.from, confirmationsWanted, minMs, maxMs, (confirmations) => {
       const now = this.byName.get(s.node);
-      if (now && now.state === 'suspect' && now.stateChangeMs === changedMs) this.dead({ type: 'dead', incarnation: now.incarnation, node: now.name, from: d.selfName });
+      if (!now || now.state !== 'suspect' || now.stateChangeMs !== changedMs) return;
+      d.logger?.info(`memberlist: Marking ${now.name} as failed, suspect timeout reached (${confirmations} peer confirmations)`);
+      this.dead({ type: 'dead', incarnation: now.incarnation, node: now.name, from: d.selfName });
     });
     this.suspicions.set(s.node, suspicion);
   }

@@ -8,7 +8,7 @@
  * it). Every packet piggybacks broadcasts up to the UDP limit. Pure: time from the Clock,
  * choices from the Rng, packets out through `send`.
  */
-import type { Clock, Rng, Timer } from '../../lib/index.js';
+import type { Clock, Logger, Rng, Timer } from '../../lib/index.js';
 import { Awareness } from './awareness.js';
 import { BroadcastQueue } from './broadcast-queue.js';
 import { pushPullIntervalMs, type SwimTiming } from './config.js';
@@ -22,6 +22,8 @@ export interface SwimDeps {
   self: { name: string; address: Address; meta: Uint8Array; vsn: number[] };
   send(to: Address, packet: Uint8Array): void;
   events?: MemberEvents;
+  /** memberlist's log lines about probes and failures (`memberlist: Suspect ...`). */
+  logger?: Logger;
   /** A payload for the layer above (user messages). */
   onUser?(payload: Uint8Array, from: Address): void;
   /**
@@ -67,6 +69,7 @@ export class Swim {
       awareness: this.awareness,
       broadcast: (name, m, sent) => this.queue.queue({ name, message: encodeMessage(m), finished: sent }),
       events: deps.events,
+      logger: deps.logger,
     });
     const s = deps.self;
     this.members.alive({ type: 'alive', incarnation: this.members.nextIncarnation(), node: s.name, address: s.address, meta: s.meta, vsn: s.vsn }, true);
@@ -290,6 +293,7 @@ export class Swim {
       this.probing = false;
       if (acked) return;
       this.awareness.applyDelta(expectedNacks > 0 ? expectedNacks - nacks : 1);
+      this.deps.logger?.info(`memberlist: Suspect ${target.name} has failed, no acks received`);
       this.members.suspect({ type: 'suspect', incarnation: target.incarnation, node: target.name, from: self.name });
     });
     this.pending.set(seqNo, {
