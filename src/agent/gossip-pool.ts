@@ -57,6 +57,7 @@ export class GossipPool {
       timing: o.timing,
       config: { ...serfDefaults, reconnectTimeoutMs: o.reconnectTimeoutMs },
       logger: o.logger.named(`serf.${o.kind}`),
+      memberlistLogger,
       self: { name: o.name, address: { ip: o.advertiseIp, port: o.port }, tags: o.tags },
       send: (to, packet) => this.transport.sendPacket(to, packet),
       startPushPull: (to, state) => {

@@ -102,6 +102,8 @@ export interface SerfDeps {
   timing: SwimTiming;
   config: SerfConfig;
   logger: Logger;
+  /** The SWIM layer's own log lines (`memberlist: ...`); Consul names it `memberlist.lan` beside `serf.lan`. */
+  memberlistLogger?: Logger;
   self: { name: string; address: Address; tags: Record<string, string>; vsn?: number[] };
   send(to: Address, packet: Uint8Array): void;
   /** A periodic or reconnecting push/pull exchange over a stream (the driver's TCP). */
@@ -145,7 +147,7 @@ export class Serf {
       self: { name: deps.self.name, address: deps.self.address, meta: encodeTags(this.tags), vsn: deps.self.vsn ?? defaultVsn },
       send: deps.send,
       startPushPull: deps.startPushPull,
-      logger: deps.logger,
+      logger: deps.memberlistLogger ?? deps.logger,
       events: {
         join: (m) => this.handleNodeJoin(m),
         leave: (m) => this.handleNodeLeave(m),

@@ -80,8 +80,8 @@ describe('gossip between real agents', () => {
     await converge([s, a], { s1: alive, a1: alive, b1: failed });
     // memberlist's own account of it, on at least one of them.
     const logs = s.proc.stderr() + a.proc.stderr();
-    expect(logs).toMatch(/memberlist: Suspect b1 has failed, no acks received/);
-    expect(logs).toMatch(/memberlist: Marking b1 as failed, suspect timeout reached \(\d+ peer confirmations\)/);
+    expect(logs).toMatch(/\.memberlist\.lan: memberlist: Suspect b1 has failed, no acks received/);
+    expect(logs).toMatch(/\.memberlist\.lan: memberlist: Marking b1 as failed, suspect timeout reached \(\d+ peer confirmations\)/);
     await waitFor('serfHealth critical', async () => ((await serfHealth(s, 'b1')) === 'critical' ? true : undefined));
     const checks = (await (await fetch(s.url('/v1/health/node/b1'))).json()) as Array<{ Output: string }>;
     expect(checks[0]!.Output).toBe('Agent not live or unreachable');
