@@ -76,10 +76,15 @@ export class Swim {
   }
 
   /** Starts probing and gossiping. */
+  /**
+   * Starts the periodic work, each loop after a random stagger within its interval, as
+   * memberlist's triggerFunc does, so members started together do not probe and gossip in step.
+   */
   start(): void {
-    this.scheduleProbe();
-    this.scheduleGossip();
-    this.schedulePushPull();
+    const { rng, timing } = this.deps;
+    this.scheduleProbe(rng.int(timing.probeIntervalMs));
+    this.scheduleGossip(rng.int(timing.gossipIntervalMs));
+    this.schedulePushPull(rng.int(Math.max(1, pushPullIntervalMs(timing.pushPullIntervalMs, this.members.size))));
   }
 
   stop(): void {
@@ -164,10 +169,10 @@ export class Swim {
     return reply;
   }
 
-  private schedulePushPull(): void {
+  private schedulePushPull(delayMs?: number): void {
     const { clock, timing } = this.deps;
     if (!this.deps.startPushPull || timing.pushPullIntervalMs <= 0) return;
-    this.pushPullTimer = clock.setTimer(pushPullIntervalMs(timing.pushPullIntervalMs, this.members.size), () => {
+    this.pushPullTimer = clock.setTimer(delayMs ?? pushPullIntervalMs(timing.pushPullIntervalMs, this.members.size), () => {
       const [peer] = this.randomMembers(1, (m) => m.state === 'alive');
       if (peer) this.deps.startPushPull!(peer.address, this.localState(false));
       this.schedulePushPull();
@@ -243,15 +248,15 @@ export class Swim {
    * probe still waits (its deadline is the interval scaled by local health) is skipped, as Go's
    * ticker drops ticks while probeNode blocks. A healthy member thus probes every interval.
    */
-  private scheduleProbe(): void {
-    this.probeTimer = this.deps.clock.setTimer(this.deps.timing.probeIntervalMs, () => {
+  private scheduleProbe(delayMs = this.deps.timing.probeIntervalMs): void {
+    this.probeTimer = this.deps.clock.setTimer(delayMs, () => {
       if (!this.probing) this.probe();
       this.scheduleProbe();
     });
   }
 
-  private scheduleGossip(): void {
-    this.gossipTimer = this.deps.clock.setTimer(this.deps.timing.gossipIntervalMs, () => {
+  private scheduleGossip(delayMs = this.deps.timing.gossipIntervalMs): void {
+    this.gossipTimer = this.deps.clock.setTimer(delayMs, () => {
       this.gossip();
       this.scheduleGossip();
     });
