@@ -235,6 +235,8 @@ export class Agent implements AgentApi {
   leave(): Promise<() => void> {
     this.leaving ??= (async () => {
       this.logger.info('Gracefully shutting down agent...');
+      // No catalog write may follow the leave (it would put the node back after the servers removed it).
+      await this.localAgent.antiEntropy.stopAndDrain();
       await this.gossip.leave();
       return () => this.onShutdownRequest();
     })();

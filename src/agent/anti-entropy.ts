@@ -47,6 +47,8 @@ export class AntiEntropy {
   private partialTimer: Timer | undefined;
   private fullTimer: Timer | undefined;
   private stopped = false;
+  /** The sync running now, if any. */
+  private current: Promise<void> = Promise.resolve();
   private fullPending = false;
   /** Resolves waiters of `synced()` after the next completed run. */
   private waiters: Array<() => void> = [];
@@ -63,6 +65,16 @@ export class AntiEntropy {
     this.stopped = true;
     this.partialTimer?.cancel();
     this.fullTimer?.cancel();
+  }
+
+  /**
+   * Stops, and resolves once a sync in progress has finished: nothing this agent sends to the
+   * catalog afterwards (before a graceful leave, so no late write puts the node back after the
+   * servers deregistered it).
+   */
+  async stopAndDrain(): Promise<void> {
+    this.stop();
+    await this.current;
   }
 
   /** A local change: sync what is out of sync, soon. */
@@ -96,7 +108,7 @@ export class AntiEntropy {
     if (this.partialTimer) return;
     this.partialTimer = this.deps.clock.setTimer(0, () => {
       this.partialTimer = undefined;
-      void this.run();
+      this.current = this.run();
     });
   }
 
