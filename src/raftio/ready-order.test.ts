@@ -126,6 +126,8 @@ describe('the Ready order', () => {
     expect(checked.failures).toEqual([]);
     expect(checked.votesGranted).toBeGreaterThanOrEqual(2);
     expect(checked.appendsAcked).toBeGreaterThanOrEqual(5);
-    expect(checked.messages).toBeGreaterThan(40);
+    // Coverage, not performance: batching decides how many appends carry the 60 proposals; two
+    // elections alone send more than 10 messages.
+    expect(checked.messages).toBeGreaterThan(10);
   });
 });
