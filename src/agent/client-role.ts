@@ -7,10 +7,11 @@
  */
 import type { RuntimeConfig } from '../config/index.js';
 import type { Logger, Timer } from '../lib/index.js';
-import { RpcClient, canRetry } from '../rpc/index.js';
+import { RpcClient } from '../rpc/index.js';
 import type { MemberEventKind, SerfMember } from '../serf/index.js';
 import { RemoteServer, ServerRouter } from '../server/index.js';
 import type { AgentDeps } from './agent.js';
+import { joinHostPort } from './checks/go-net.js';
 
 /** Consul's clientRPCMinReuseDuration: the shortest time between two rebalances (plus up to as much again). */
 const rebalanceIntervalMs = 120_000;
@@ -39,7 +40,6 @@ export class ClientRole {
       datacenter: config.datacenter,
       router: this.router,
       rpc: this.rpc,
-      canRetry,
       clock: deps.clock,
       rng: deps.rng,
       logger: this.logger,
@@ -64,7 +64,7 @@ export class ClientRole {
   memberEvent(kind: MemberEventKind, m: SerfMember): void {
     const port = Number(m.tags['port']);
     if (m.tags['role'] !== 'consul' || m.tags['dc'] !== this.config.datacenter || !Number.isInteger(port) || port <= 0) return;
-    const address = m.address.ip.includes(':') ? `[${m.address.ip}]:${port}` : `${m.address.ip}:${port}`;
+    const address = joinHostPort(m.address.ip, port);
     const shown = `${m.name} (Addr: tcp/${address}) (DC: ${this.config.datacenter})`;
     if (kind === 'join' || kind === 'update') {
       if (this.router.upsert({ name: m.name, address })) {

@@ -37,8 +37,6 @@ export class ServerRole {
   /** Leadership is established: membership now goes into the catalog (Consul reconciles on the leader only). */
   private leader = false;
   private stopped = false;
-  /** The RPC port as bound (`ip:port`), once started. */
-  rpcAddr = '';
 
   constructor(private readonly deps: ServerRoleDeps) {
     const { config, clock, rng } = deps;
@@ -73,8 +71,7 @@ export class ServerRole {
     const c = this.deps.config;
     if (c.ports.server < 0) return;
     try {
-      const port = await this.rpcListener.listen(c.bindAddr, c.ports.server);
-      this.rpcAddr = c.bindAddr.includes(':') ? `[${c.bindAddr}]:${port}` : `${c.bindAddr}:${port}`;
+      await this.rpcListener.listen(c.bindAddr, c.ports.server);
     } catch (err) {
       throw listenError(err, 'tcp', c.bindAddr, c.ports.server, 'server RPC');
     }

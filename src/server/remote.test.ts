@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { InjectOptions } from 'light-my-request';
 import { harness, type Harness } from '../http/test-harness.js';
 import { CaptureLogger, MusterError, SeededRng, type Clock } from '../lib/index.js';
-import { RpcClient, RpcError, RpcListener, RpcServer, RpcType, canRetry } from '../rpc/index.js';
+import { RpcClient, RpcError, RpcListener, RpcServer, RpcType } from '../rpc/index.js';
 import { RemoteServer, noServersText, type RpcCaller } from './remote.js';
 import { registerServerEndpoints } from './rpc-methods.js';
 import { ServerRouter } from './router.js';
@@ -45,7 +45,6 @@ async function remoteHarness(opts: { holdTimeoutMs?: number } = {}): Promise<Rem
     datacenter: 'dc1',
     router,
     rpc: client,
-    canRetry,
     clock: realClock,
     rng: new SeededRng(3),
     logger: log.logger,
@@ -237,7 +236,7 @@ describe('RemoteServer retry safety (Consul canRetry)', () => {
     const router = new ServerRouter(new SeededRng(1));
     router.upsert({ name: 'a', address: 'a:8300' });
     router.upsert({ name: 'b', address: 'b:8300' });
-    const remote = new RemoteServer({ datacenter: 'dc1', router, rpc, canRetry, clock: realClock, rng: new SeededRng(2), logger: new CaptureLogger().logger, holdTimeoutMs: 2_000 });
+    const remote = new RemoteServer({ datacenter: 'dc1', router, rpc, clock: realClock, rng: new SeededRng(2), logger: new CaptureLogger().logger, holdTimeoutMs: 2_000 });
     let n = 0;
     remote.onReconnect = () => n++;
     return { remote, reconnects: () => n };

@@ -8,6 +8,7 @@
  * `rpc error making call: <the server's text>`.
  */
 import { MusterError, limits, type Clock, type Logger, type Rng } from '../lib/index.js';
+import { RpcError, canRetry } from '../rpc/index.js';
 import type { CheckEntry, CheckServiceNodeView, KVEntry, NodeEntry, RegisterRequest, ServiceEntry, ServiceNodeView, SessionEntry, TxnOp } from '../state/index.js';
 import { txnIsReadOnly } from '../state/index.js';
 import type { CatalogApi, DnsLookupApi, ServerApi, SessionApi, TxnReply } from './api.js';
@@ -22,14 +23,10 @@ export interface RpcCaller {
   call<T = unknown>(address: string, method: string, body: unknown, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<T>;
 }
 
-/** Tells whether an RPC failure may be retried (rpc's canRetry). */
-export type RetryPolicy = (err: unknown, isRead: boolean) => boolean;
-
 export interface RemoteServerDeps {
   datacenter: string;
   router: ServerRouter;
   rpc: RpcCaller;
-  canRetry: RetryPolicy;
   clock: Clock;
   rng: Rng;
   logger: Logger;
@@ -170,14 +167,14 @@ export class RemoteServer implements ServerApi {
         this.reachable();
         return reply;
       } catch (err) {
-        if (!MusterError.is(err) || err.code !== 'ERR_RPC' || !isTransportError(err)) {
+        if (!(err instanceof RpcError)) {
           this.reachable();
           throw wrap(err);
         }
         this.cutOff = true;
         logger.error('RPC failed to server', { method, server: server.address, error: err.message });
         router.failed(server);
-        if (!this.deps.canRetry(err, isRead) || opts.signal?.aborted || clock.monotonicMs() - firstMs >= this.holdTimeoutMs) throw wrap(err);
+        if (!canRetry(err, isRead) || opts.signal?.aborted || clock.monotonicMs() - firstMs >= this.holdTimeoutMs) throw wrap(err);
         await this.pause();
       }
     }
@@ -193,11 +190,6 @@ export class RemoteServer implements ServerApi {
     const ms = this.deps.rng.next() * (this.holdTimeoutMs / retryJitterFraction);
     return new Promise((resolve) => this.deps.clock.setTimer(ms, resolve));
   }
-}
-
-/** RpcError (rpc module) marks transport failures with a `kind`; handler errors have none. */
-function isTransportError(err: MusterError): boolean {
-  return 'kind' in err && 'address' in err;
 }
 
 /** Consul's client wording: the server's own text after "rpc error making call: ". */
