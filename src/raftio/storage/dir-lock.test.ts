@@ -85,6 +85,15 @@ describe('data_dir lock', () => {
     await lock.release();
   });
 
+  it('takes over a lock whose holder was killed but not yet reaped (a zombie holds no lock)', async () => {
+    const dir = await tempDir();
+    await lockNaming(dir, 4242, '99');
+    const lock = await acquireDirLock(dir, { logger: nullLogger, isAlive: () => true, identify: async () => ({ bootId: '', startTicks: '99', exited: true }) });
+    await lock.release();
+    await lockNaming(dir, 4242, '99');
+    await expect(acquireDirLock(dir, { logger: nullLogger, isAlive: () => true, identify: async () => ({ bootId: '', startTicks: '99', exited: false }) })).rejects.toThrow(/in use by process 4242/);
+  });
+
   it('takes over a lock left by an earlier run with our own PID (a container restart)', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, lockFileName), `${process.pid}\n{}\n`);

@@ -35,7 +35,7 @@ export interface DirLockOptions {
   fs?: StorageFs;
   /** For tests: who we are, and how liveness is checked. */
   self?: LockHolder;
-  identify?: (pid: number) => Promise<Pick<LockHolder, 'bootId' | 'startTicks'> | null>;
+  identify?: (pid: number) => Promise<(Pick<LockHolder, 'bootId' | 'startTicks'> & { exited?: boolean }) | null>;
   isAlive?: (pid: number) => boolean;
 }
 
@@ -169,6 +169,8 @@ async function holderAlive(holder: LockHolder, self: LockHolder, options: DirLoc
   if (!(options.isAlive ?? pidAlive)(holder.pid)) return false;
   const now = await (options.identify ?? identify)(holder.pid);
   if (now === null) return true;
+  // Killed but not yet reaped by its parent: it holds nothing any more (a flock would be free).
+  if (now.exited) return false;
   if (holder.bootId && now.bootId && holder.bootId !== now.bootId) return false;
   return !(holder.startTicks && now.startTicks && holder.startTicks !== now.startTicks);
 }
@@ -183,13 +185,14 @@ export function pidAlive(pid: number): boolean {
 }
 
 /** Boot ID and start time of a process (Linux /proc); null elsewhere or when unreadable. */
-export async function identify(pid: number): Promise<Pick<LockHolder, 'bootId' | 'startTicks'> | null> {
+export async function identify(pid: number): Promise<(Pick<LockHolder, 'bootId' | 'startTicks'> & { exited?: boolean }) | null> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     const bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
     // Fields after the command name (which may hold spaces) start at field 3; starttime is 22.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { bootId, startTicks: fields[19] ?? '' };
+    // Field 3, the state: Z (zombie) or X (dead) is a process that has exited.
+    return { bootId, startTicks: fields[19] ?? '', exited: fields[0] === 'Z' || fields[0] === 'X' };
   } catch {
     return null;
   }

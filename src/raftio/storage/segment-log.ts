@@ -13,7 +13,7 @@ import type { Entry } from '../../raft/types.js';
 import { pendingBytesMax, readBatchBytesDefault, segmentBytesDefault, segmentBytesMax, segmentBytesMin } from './constants.js';
 import { errnoCode, nodeStorageFs, readFully, writeFully, type FileHandle, type StorageFs } from './fs-facade.js';
 import { loadSegments } from './segment-open.js';
-import { prepareSpare, type Spare } from './segment-spare.js';
+import { SpareFill, sparseFile } from './segment-spare.js';
 import { encodeSegmentHeader, readRecord, recordBytes, recordEntry } from './record.js';
 import { checkBatch, findSegment, lastIndexOf, planReset, planTruncate, planWrites, type Layout, type Segment, type Step } from './segment-plan.js';
 import { corruptLog } from './segment-scan.js';
@@ -44,6 +44,7 @@ interface Pending {
 const emptyPending = (): Pending => ({ reset: null, truncateFrom: null, entries: [], bytes: 0 });
 const noop = (): void => {};
 const spareName = 'next.seg.tmp';
+const sparseName = 'sparse.seg.tmp';
 
 export class SegmentLog {
   private readonly fs: StorageFs;
@@ -55,7 +56,7 @@ export class SegmentLog {
   private tail: Promise<unknown> = Promise.resolve();
   private failure: Error | null = null;
   private closed = false;
-  private spare: Promise<Spare> | null = null;
+  private spare: SpareFill | null = null;
 
   private constructor(options: SegmentLogOptions, segmentBytes: number) {
     this.fs = options.fs ?? nodeStorageFs;
@@ -73,7 +74,6 @@ export class SegmentLog {
     assert(Number.isSafeInteger(segmentBytes) && segmentBytes >= segmentBytesMin && segmentBytes <= segmentBytesMax, `segmentBytes out of range: ${segmentBytes}`);
     const log = new SegmentLog(options, segmentBytes);
     await log.load();
-    log.startSpare();
     return log;
   }
 
@@ -213,11 +213,9 @@ export class SegmentLog {
     await this.tail;
     await this.active?.fh.close().catch(noop);
     this.active = null;
-    const spare = await this.spare?.catch(() => null);
-    if (spare) {
-      await spare.fh.close().catch(noop);
-      await this.fs.unlink(spare.path).catch(noop);
-    }
+    const spare = this.spare;
+    this.spare = null;
+    await spare?.discard();
   }
 
   /** The last index in the segments (written, or planned by a running flush). */
@@ -283,6 +281,11 @@ export class SegmentLog {
       a.dirty = false;
       if (this.active === a) this.layout.durable = a.seg.end;
     }
+    // The next segment is zero-filled in the background from now on: never ahead of a new log's
+    // first fdatasync, one fill at a time (a failed one is replaced after the next roll).
+    if (this.spare === null && this.active !== null && !this.closed) {
+      this.spare = new SpareFill(this.fs, join(this.layout.dir, spareName), this.layout.segmentBytes, this.logger);
+    }
   }
 
   private async run(step: Step): Promise<void> {
@@ -327,7 +330,9 @@ export class SegmentLog {
 
   /**
    * The old segment is made durable before the new one appears; the new one gets its header
-   * before it is renamed into place, so a `.seg` file always starts with a valid header.
+   * before it is renamed into place, so a `.seg` file always starts with a valid header. The
+   * new file is the spare if its zero-fill is complete, else a sparse file: a roll never waits
+   * for a fill (segment-spare.ts).
    */
   private async createSegment(seg: Segment): Promise<void> {
     const old = this.active;
@@ -336,22 +341,20 @@ export class SegmentLog {
       await old.fh.close();
       this.active = null;
     }
-    if (!this.spare) this.startSpare();
-    const spare = await this.spare!;
-    this.spare = null;
-    await writeFully(spare.fh, encodeSegmentHeader(seg.firstIndex), 0);
-    await this.fs.datasync(spare.fh, spare.path);
-    await this.fs.rename(spare.path, seg.file);
+    const spare = this.spare?.take() ?? null;
+    if (spare !== null || this.spare?.failed) this.spare = null;
+    const file = spare ?? (await sparseFile(this.fs, join(this.layout.dir, sparseName), this.layout.segmentBytes));
+    try {
+      await writeFully(file.fh, encodeSegmentHeader(seg.firstIndex), 0);
+      // Also makes the size of a sparse file durable (fdatasync(2) flushes an ftruncate's size).
+      await this.fs.datasync(file.fh, file.path);
+      await this.fs.rename(file.path, seg.file);
+    } catch (err) {
+      await file.fh.close().catch(noop);
+      throw err;
+    }
+    this.active = { seg, fh: file.fh, dirty: false };
     await this.fs.syncDir(this.layout.dir);
-    this.active = { seg, fh: spare.fh, dirty: false };
-    this.startSpare();
-  }
-
-  /** Prepares the next segment in the background (see segment-spare.ts). */
-  private startSpare(): void {
-    const p = prepareSpare(this.fs, join(this.layout.dir, spareName), this.layout.segmentBytes);
-    p.catch(noop);
-    this.spare = p;
   }
 
   /** Reads records of one segment from index `lo` up to `hi` or `maxBytes`. */
