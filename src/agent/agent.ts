@@ -65,8 +65,12 @@ export class Agent implements AgentApi {
         config,
         nodeInfo: () => this.nodeInfo(),
         userEvent: (name, payload) => this.gossip.lan.serf.userEvent(userEventPrefix + name, payload, false),
+        fatal: (message) => {
+          this.logger.error(message);
+          this.onShutdownRequest();
+        },
       });
-      this.delegate = this.serverRole.server;
+      this.delegate = this.serverRole.api;
     } else {
       this.clientRole = new ClientRole(config, deps);
       this.delegate = this.clientRole.remote;
@@ -132,6 +136,7 @@ export class Agent implements AgentApi {
       queryWaitMsMax: config.queryWaitMsMax,
       events: this.userEvents,
       keyring: this.keyring,
+      snapshots: this.serverRole?.snapshotApi ?? this.clientRole?.snapshots,
       startClosed: true,
     });
   }
@@ -164,7 +169,7 @@ export class Agent implements AgentApi {
       await this.gossip.start();
       this.keyring.addPool(this.gossip.lan, false, this.gossip.lanKeyringFile);
       if (this.gossip.wan) this.keyring.addPool(this.gossip.wan, true, this.gossip.wanKeyringFile);
-      this.serverRole?.establishLeadership(this.gossip.lan.serf.localMember(), () => this.gossip.members(false));
+      this.serverRole?.start(() => this.gossip.lan.serf.localMember(), () => this.gossip.members(false));
       this.clientRole?.start();
       try {
         this.localAgent.start();
@@ -183,14 +188,7 @@ export class Agent implements AgentApi {
       if (MusterError.is(err) && err.code === 'ERR_CONFIG') throw err;
       throw new MusterError('ERR_CONFIG', `Error starting agent: ${(err as Error).message}`);
     }
-    if (!c.devMode && c.server) {
-      this.logger.warn('state is kept in memory until Raft storage lands (see issue 6); data_dir holds the node ID only', {
-        data_dir: c.dataDir,
-      });
-    }
   }
-
-
 
   /** A LAN member event: a server reconciles the catalog, a client updates its server list. */
   private memberEvent(kind: MemberEventKind, m: SerfMember): void {

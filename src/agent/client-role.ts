@@ -6,10 +6,10 @@
  * reshuffled every few minutes so load evens out as servers come and go.
  */
 import type { RuntimeConfig } from '../config/index.js';
-import type { Logger, Timer } from '../lib/index.js';
-import { RpcClient } from '../rpc/index.js';
+import { MusterError, type Logger, type Timer } from '../lib/index.js';
+import { RpcClient, streamCall } from '../rpc/index.js';
 import type { MemberEventKind, SerfMember } from '../serf/index.js';
-import { RemoteServer, ServerRouter } from '../server/index.js';
+import { noServersText, RemoteServer, ServerRouter, SnapshotForwarder } from '../server/index.js';
 import type { AgentDeps } from './agent.js';
 import { joinHostPort } from './checks/go-net.js';
 
@@ -19,6 +19,8 @@ const rebalanceIntervalMs = 120_000;
 export class ClientRole {
   readonly router: ServerRouter;
   readonly remote: RemoteServer;
+  /** /v1/snapshot: streamed to a server, which runs it on the leader. */
+  readonly snapshots: SnapshotForwarder;
   private readonly rpc: RpcClient;
   private readonly logger: Logger;
   private rebalanceTimer: Timer | undefined;
@@ -48,6 +50,14 @@ export class ClientRole {
       queryWaitMsMax: config.queryWaitMsMax,
     });
     this.remote.onReconnect = () => this.onServerUp();
+    this.snapshots = new SnapshotForwarder({
+      target: () => this.router.find()?.address,
+      noTarget: () => new MusterError('ERR_RPC', noServersText),
+      call: (address, request, body) => streamCall(address, request, body),
+      clock: deps.clock,
+      rng: deps.rng,
+      holdTimeoutMs: config.rpcHoldTimeoutMs,
+    });
   }
 
   start(): void {

@@ -55,3 +55,4 @@ export * from './operator.js';
 export * from './semaphore.js';
 export * from './session.js';
 export * from './url.js';
+export * from './operator-raft.js';

@@ -3,9 +3,11 @@
  * they go through the same validation and merge as a user's file: defaults first, then files,
  * then flags.
  */
+import { autopilotDefaults } from './autopilot-runtime.js';
 import type { Raw } from './validate.js';
 
 export const defaultSource: Raw = {
+  autopilot: autopilotDefaults,
   bind_addr: '0.0.0.0',
   bootstrap: false,
   bootstrap_expect: 0,
@@ -55,6 +57,7 @@ export const devSource: Raw = {
  */
 export const actedOnKeys: ReadonlySet<string> = new Set([
   'addresses.http',
+  'autopilot',
   'advertise_addr',
   'bind_addr',
   'bootstrap',

@@ -1,4 +1,5 @@
 export * from './agent-flags.js';
+export * from './autopilot-runtime.js';
 export * from './defaults.js';
 export * from './dns-runtime.js';
 export * from './load.js';

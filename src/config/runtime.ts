@@ -3,6 +3,7 @@
  * validation rules and error texts. Pure: host facts (name, addresses) are passed in.
  */
 import { limits, parseDurationMs, parseLogLevel, type LogLevel } from '../lib/index.js';
+import { buildAutopilotRuntime, type AutopilotRuntime } from './autopilot-runtime.js';
 import { buildDnsRuntime, type DnsRuntime } from './dns-runtime.js';
 import { buildGossipRuntime, type GossipRuntime } from './gossip-runtime.js';
 import { str, num, bool, sub } from './raw-read.js';
@@ -43,6 +44,8 @@ export interface RuntimeConfig {
   logLevel: LogLevel;
   logJson: boolean;
   raftMultiplier: number;
+  /** The `autopilot` block: what the leader first writes as the cluster's autopilot configuration. */
+  autopilot: AutopilotRuntime;
   /** performance.rpc_hold_timeout: how long a client agent retries a request that failed in transport. */
   rpcHoldTimeoutMs: number;
   queryWaitMsDefault: number;
@@ -156,6 +159,7 @@ export function buildRuntime(raw: Raw, host: HostFacts, devMode: boolean): Runti
     logLevel,
     logJson: bool(raw, 'log_json'),
     raftMultiplier,
+    autopilot: buildAutopilotRuntime(raw),
     rpcHoldTimeoutMs: duration(perf, 'rpc_hold_timeout', 'performance.rpc_hold_timeout'),
     queryWaitMsDefault: duration(raw, 'default_query_time'),
     queryWaitMsMax: duration(raw, 'max_query_time'),

@@ -3,7 +3,7 @@
  * replicated, and applied on every server by `Fsm.apply(index, command)`, which must give the
  * same result everywhere. One handler per command type, as Consul's fsm/commands_ce.go.
  */
-import type { RegisterRequest, SessionWrite, TxnOp, TxnOutcome } from '../state/index.js';
+import type { AutopilotConfigWrite, RegisterRequest, SessionWrite, TxnOp, TxnOutcome } from '../state/index.js';
 
 export type KVSOp = 'set' | 'cas' | 'delete' | 'delete-cas' | 'delete-tree' | 'lock' | 'unlock';
 
@@ -27,7 +27,18 @@ export type Command =
   | { type: 'session-create'; session: SessionWrite }
   | { type: 'session-destroy'; id: string }
   | { type: 'tombstone-reap'; index: number }
+  /** Consul's AutopilotRequestType: with `cas`, written only if the stored ModifyIndex is `cas`. */
+  | { type: 'autopilot-set'; config: AutopilotConfigWrite; cas?: number | null }
+  /** A snapshot restore through the log (restore-staging.ts): stage, add frames, install. */
+  | RestoreCommand
   | { type: 'noop' };
+
+/** `frame`: one snapshot frame body (msgpack of up to recordsPerFrame records, at most ~1 MiB). */
+export type RestoreCommand =
+  | { type: 'restore-begin'; id: string }
+  | { type: 'restore-chunk'; id: string; frame: Uint8Array }
+  | { type: 'restore-end'; id: string }
+  | { type: 'restore-abort'; id: string };
 
 export type CommandType = Command['type'];
 
@@ -41,8 +52,18 @@ export interface CommandResults {
   'session-create': CatalogOutcome;
   'session-destroy': null;
   'tombstone-reap': number;
+  /** false only for a CAS that did not match. */
+  'autopilot-set': boolean;
+  'restore-begin': null;
+  /** An error when the frame is corrupt or the restore was superseded; the staging is then void. */
+  'restore-chunk': RestoreOutcome;
+  /** An error when nothing was installed (superseded, or a chunk failed). */
+  'restore-end': RestoreOutcome;
+  'restore-abort': null;
   noop: null;
 }
+
+export type RestoreOutcome = { error: string } | null;
 
 /** null when applied; else the error, and the write changed nothing. */
 export type CatalogOutcome = { error: string } | null;

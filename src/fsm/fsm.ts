@@ -4,6 +4,8 @@
  */
 import { assert, assertNever } from '../lib/index.js';
 import {
+  autopilotCASConfigTxn,
+  autopilotSetConfigTxn,
   CatalogError,
   deleteCheckTxn,
   deleteNodeTxn,
@@ -24,12 +26,23 @@ import {
   tombstonesReapTxn,
   type SnapshotRecord,
   type Store,
+  type StoreState,
   type WriteTxn,
 } from '../state/index.js';
 import type { CatalogOutcome, Command, CommandResults, KVSCommand } from './commands.js';
+import { highestIndex, isRestoreCommand, RestoreStaging } from './restore-staging.js';
 
 export class Fsm {
   private appliedIndex = 0;
+  /**
+   * Store index = log index + this. A restored snapshot keeps its indexes (ModifyIndex, table
+   * indexes), which may be past this log's: Consul's raft.Restore moves the log to
+   * max(last, snapshot index) + 1; a log here cannot jump, so the store's clock does instead.
+   * Replicated (set by restore-end, carried in Raft snapshots), so deterministic; never shrinks.
+   */
+  private offset = 0;
+  /** A snapshot restore arriving through the log (restore-begin/chunk/end). */
+  readonly staging = new RestoreStaging();
 
   constructor(readonly store: Store) {}
 
@@ -37,9 +50,19 @@ export class Fsm {
     return this.appliedIndex;
   }
 
+  /** Store index minus log index (0 until a restore brought indexes past the log's). */
+  get indexOffset(): number {
+    return this.offset;
+  }
+
   apply<C extends Command>(index: number, command: C): CommandResults[C['type']] {
     assert(index > this.appliedIndex, `entry ${index} applied after ${this.appliedIndex}`);
-    const tx = this.store.begin(index);
+    if (isRestoreCommand(command)) {
+      const outcome = this.staging.apply(command, (state) => this.install(state, index, Math.max(this.offset, highestIndex(state) + 1 - index)));
+      this.appliedIndex = index;
+      return outcome as CommandResults[C['type']];
+    }
+    const tx = this.store.begin(index + this.offset);
     let result: CommandResults[Command['type']];
     let failed: boolean;
     try {
@@ -63,7 +86,13 @@ export class Fsm {
 
   /** Replaces the whole state; every blocked query wakes up. */
   restore(index: number, records: Iterable<SnapshotRecord>): void {
-    this.store.replace(restoreState(records), index);
+    this.install(restoreState(records), index);
+  }
+
+  /** Installs a state rebuilt from a snapshot taken at log `index` (store index `index + indexOffset`). */
+  install(state: StoreState, index: number, indexOffset = this.offset): void {
+    this.offset = indexOffset;
+    this.store.replace(state, index + indexOffset);
     this.appliedIndex = index;
   }
 
@@ -89,6 +118,15 @@ export class Fsm {
         return null;
       case 'tombstone-reap':
         return tombstonesReapTxn(tx, c.index);
+      case 'autopilot-set':
+        if (typeof c.cas === 'number') return autopilotCASConfigTxn(tx, c.cas, c.config);
+        autopilotSetConfigTxn(tx, c.config);
+        return true;
+      case 'restore-begin':
+      case 'restore-chunk':
+      case 'restore-end':
+      case 'restore-abort':
+        throw new Error(`${c.type} is applied beside the store (Fsm.apply), not in a write txn`);
       case 'noop':
         return null;
       default:

@@ -1,3 +1,4 @@
 export * from './commands.js';
 export * from './fsm.js';
 export * from './log.js';
+export * from './raft-fsm.js';

@@ -24,10 +24,15 @@ import type { Reply } from './reply.js';
 import { Router } from './router.js';
 import { registerSession } from './session.js';
 import { registerStatus } from './status.js';
+import { registerOperator } from './operator.js';
+import { registerSnapshot } from './snapshot.js';
+import type { SnapshotApi } from '../server/index.js';
 import { registerTxn } from './txn.js';
 
 export interface HttpApiDeps {
   server: ServerApi;
+  /** /v1/snapshot, on server agents (a client agent cannot stream one through a server yet). */
+  snapshots?: SnapshotApi | undefined;
   agent: AgentApi;
   logger: Logger;
   clock: Clock;
@@ -75,6 +80,8 @@ export class HttpApi {
     registerKV(this.router, deps.server, deps.kvValueBytesMax);
     registerTxn(this.router, deps.server);
     registerStatus(this.router, deps.server);
+    registerOperator(this.router, deps.server.operator);
+    if (deps.snapshots) registerSnapshot(this.router, deps.snapshots);
     const cache = new ResponseCache(deps.clock);
     registerCatalog(this.router, deps.server, cache);
     registerHealth(this.router, deps.server, cache);

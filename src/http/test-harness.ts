@@ -2,7 +2,7 @@
 import { inject, type InjectOptions, type Response } from 'light-my-request';
 import { Fsm, InMemoryLog } from '../fsm/index.js';
 import { ManualClock, SeededRng, nullLogger } from '../lib/index.js';
-import { Server, type ServerApi } from '../server/index.js';
+import { Server, type RaftView, type ServerApi } from '../server/index.js';
 import { Store } from '../state/index.js';
 import { HttpApi } from './api-server.js';
 
@@ -19,7 +19,7 @@ export interface Harness {
  * `front`: what the HTTP API talks to instead of the server itself (a client agent's
  * RemoteServer reaching this server over RPC, in the forwarding tests).
  */
-export function harness(options: { pretty?: boolean; front?: (server: Server) => ServerApi } = {}): Harness {
+export function harness(options: { pretty?: boolean; front?: (server: Server) => ServerApi; raft?: RaftView } = {}): Harness {
   const clock = new ManualClock(1_700_000_000_000);
   const store = new Store(clock);
   const log = new InMemoryLog(new Fsm(store));
@@ -29,7 +29,7 @@ export function harness(options: { pretty?: boolean; front?: (server: Server) =>
     const hex = Array.from({ length: 32 }, () => rng.int(16).toString(16)).join('');
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   };
-  const server = new Server({ store, log, clock, rng, logger: nullLogger, datacenter: 'dc1', rpcAddress: '127.0.0.1:8300', newID });
+  const server = new Server({ store, log, clock, rng, logger: nullLogger, datacenter: 'dc1', rpcAddress: '127.0.0.1:8300', newID, raft: options.raft });
   const api = new HttpApi({
     server: options.front?.(server) ?? server,
     clock,

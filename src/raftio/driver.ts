@@ -7,8 +7,8 @@
  * loop. Nothing here blocks the event loop on the disk (storage/README.md).
  */
 import { assert, MusterError, type Logger, type Timer } from '../lib/index.js';
-import { RaftNode } from '../raft/index.js';
-import type { ChangeError, ConfigurationChange, Entry, Message, ReadMode, ReadState, Ready, ServerId, SoftState } from '../raft/index.js';
+import { emptyHardState, RaftNode } from '../raft/index.js';
+import type { ChangeError, Configuration, ConfigurationChange, Entry, Message, ReadMode, ReadState, Ready, ServerId, SoftState } from '../raft/index.js';
 import type { RaftDriverOptions, RaftDriverStatus } from './driver-options.js';
 import { SnapshotKeeper } from './driver-snapshots.js';
 import { describeConfiguration, openStorage, type OpenedStorage } from './driver-storage.js';
@@ -39,6 +39,8 @@ export class RaftDriver {
   private saved = { term: 0, vote: '' };
   /** The highest commit whose entries are durable here: what the hard state may record. */
   private safeCommit = 0;
+  /** When a leader's append, heartbeat or snapshot last arrived (X-Consul-LastContact, to the millisecond). */
+  private leaderHeardMs: number | undefined;
   private closing: Promise<void> | undefined;
   private failure: Error | undefined;
   private readonly proposals = new ProposalWaiters();
@@ -124,6 +126,16 @@ export class RaftDriver {
     o.transport.attach(this.handler);
     this.tickTimer = o.clock.setTimer(this.tickMs, this.onTick);
     this.snapshots.arm();
+    this.kick();
+    o.clock.setTimer(0, () => this.campaignIfAlone());
+  }
+
+  /** The only voter need not wait out an election timeout (no one else could lead). */
+  private campaignIfAlone(): void {
+    if (this.state !== 'open') return;
+    const voters = this.raft.configuration.servers.filter((s) => s.suffrage === 'voter');
+    if (voters.length !== 1 || voters[0]!.id !== this.opts.id) return;
+    this.raft.campaign();
     this.kick();
   }
 
@@ -304,6 +316,11 @@ export class RaftDriver {
 
   private addressOf(id: ServerId): string | undefined {
     if (this.opts.addressOf !== undefined) return this.opts.addressOf(id);
+    return this.configurationAddress(id);
+  }
+
+  /** A server's address in the latest configuration (committed or not). */
+  configurationAddress(id: ServerId): string | undefined {
     return this.raft.configuration.servers.find((s) => s.id === id)?.address;
   }
 
@@ -311,6 +328,9 @@ export class RaftDriver {
 
   private receive(m: Message): void {
     if (this.state !== 'open') return;
+    if ((m.type === 'append' || m.type === 'heartbeat' || m.type === 'install-snapshot') && m.term >= this.raft.term) {
+      this.leaderHeardMs = this.opts.clock.monotonicMs();
+    }
     try {
       this.raft.step(m);
     } catch (err) {
@@ -420,6 +440,26 @@ export class RaftDriver {
     return new NotLeaderError(leader, leader === '' ? undefined : this.addressOf(leader));
   }
 
+  /**
+   * Bootstraps the cluster on a server that has no state yet (bootstrap_expect: the expected
+   * servers became known through gossip after open). Resolves false, changing nothing, when
+   * this server has any: a term, an entry or a snapshot (it was bootstrapped before, or a
+   * leader or candidate reached it first: hashicorp/raft's "bootstrap only works on new clusters").
+   */
+  async bootstrap(configuration: Configuration): Promise<boolean> {
+    this.checkOpen();
+    while (this.looping) await this.loopDone;
+    this.checkOpen();
+    const st = this.raft.status();
+    if (st.term !== 0 || st.lastIndex !== 0 || st.snapshotIndex !== 0) return false;
+    const o = this.opts;
+    this.raft = new RaftNode({ ...o.raft, id: o.id, rng: o.rng, logger: o.logger }, { hardState: emptyHardState, entries: [], snapshot: undefined, bootstrap: configuration });
+    this.lastTerm = this.raft.term;
+    this.campaignIfAlone();
+    this.kick();
+    return true;
+  }
+
   // ---- inspection ----
 
   status(): RaftDriverStatus {
@@ -428,7 +468,7 @@ export class RaftDriver {
     return {
       ...s,
       appliedIndex: this.appliedIndex,
-      lastContactMs: s.role === 'leader' ? 0 : s.leaderContactTicks * this.tickMs,
+      lastContactMs: s.role === 'leader' ? 0 : s.leader !== '' && this.leaderHeardMs !== undefined ? Math.round(this.opts.clock.monotonicMs() - this.leaderHeardMs) : s.leaderContactTicks * this.tickMs,
       leaderAddress: s.leader === '' ? undefined : this.addressOf(s.leader),
     };
   }

@@ -31,6 +31,8 @@ export interface PeerOptions {
   logger: Logger;
   counters: PeerCounters;
   onUnreachable(address: string): void;
+  /** Dial from this address (the server's bind address). */
+  localAddress?: string | undefined;
 }
 
 type PeerState = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed';
@@ -117,7 +119,7 @@ export class PeerConnection {
     }
     this.state = 'connecting';
     this.opts.counters.dials++;
-    const socket = createConnection({ host: hp.host, port: hp.port, noDelay: true, keepAlive: true, keepAliveInitialDelay: rpcLimits.tcpKeepaliveDelayMs });
+    const socket = createConnection({ host: hp.host, port: hp.port, localAddress: this.opts.localAddress, noDelay: true, keepAlive: true, keepAliveInitialDelay: rpcLimits.tcpKeepaliveDelayMs });
     this.socket = socket;
     this.writer = new FrameWriter(socket);
     this.socketClosed = new Promise((resolve) => socket.once('close', () => resolve()));

@@ -82,10 +82,16 @@ class SocketWaits {
  * receiver committed them, rejects with the reason otherwise. `track` learns the socket (so a
  * closing transport can destroy it).
  */
-export async function sendSnapshot(address: string, message: InstallSnapshotMessage, source: SnapshotSource, track: (s: Socket) => () => void): Promise<number> {
+export async function sendSnapshot(
+  address: string,
+  message: InstallSnapshotMessage,
+  source: SnapshotSource,
+  track: (s: Socket) => () => void,
+  localAddress?: string,
+): Promise<number> {
   const hp = parseAddress(address);
   if (hp === undefined) throw new Error(`dial tcp ${address}: address is not host:port`);
-  const socket = createConnection({ host: hp.host, port: hp.port, noDelay: true });
+  const socket = createConnection({ host: hp.host, port: hp.port, localAddress, noDelay: true });
   const untrack = track(socket);
   const waits = new SocketWaits(socket, address);
   try {

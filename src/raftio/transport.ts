@@ -39,6 +39,8 @@ export interface RaftTransportHandler {
 
 export interface RaftTransportOptions {
   logger: Logger;
+  /** Dial peers from this address (the server's bind address, as Consul does). */
+  localAddress?: string | undefined;
 }
 
 export interface RaftTransportStats extends PeerCounters {
@@ -62,8 +64,11 @@ export class RaftTransport {
     sent: 0, dropped: 0, dials: 0, failures: 0, received: 0, badFrames: 0, snapshotsSent: 0, snapshotsFailed: 0, snapshotsReceived: 0,
   };
 
+  private readonly localAddress: string | undefined;
+
   constructor(options: RaftTransportOptions) {
     this.logger = options.logger.named('raft');
+    this.localAddress = options.localAddress;
   }
 
   /** The driver takes over (one at a time). */
@@ -117,7 +122,7 @@ export class RaftTransport {
     }
     let peer = this.peers.get(address);
     if (peer === undefined) {
-      peer = new PeerConnection({ address, logger: this.logger, counters: this.counters, onUnreachable: (a) => this.handler?.unreachable(a) });
+      peer = new PeerConnection({ address, logger: this.logger, counters: this.counters, localAddress: this.localAddress, onUnreachable: (a) => this.handler?.unreachable(a) });
       this.peers.set(address, peer);
     }
     peer.send(frameBytes({ k: 'm', m }));
@@ -157,7 +162,7 @@ export class RaftTransport {
         this.outSnapshots.set(address, socket);
         if (this.closed) socket.destroy();
         return () => this.outSnapshots.set(address, undefined);
-      });
+      }, this.localAddress);
       ok = true;
       this.counters.snapshotsSent++;
       this.logger.info('sent snapshot', { peer: address, index: m.snapshot.index, bytes, duration: `${Math.round(performance.now() - started)}ms` });

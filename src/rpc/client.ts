@@ -22,6 +22,8 @@ import { dialErrorText, parseAddress } from './net-errors.js';
 export interface RpcClientOptions {
   logger: Logger;
   dialTimeoutMs?: number;
+  /** Dial from this address (a server's bind address, as Consul's RPCSrcAddr). */
+  localAddress?: string | undefined;
   idleMs?: number;
   keepaliveIntervalMs?: number;
   keepaliveTimeoutMs?: number;
@@ -54,6 +56,7 @@ export class RpcClient {
     this.connOpts = {
       logger: opts.logger,
       dialTimeoutMs: opts.dialTimeoutMs ?? dialTimeoutMsDefault,
+      localAddress: opts.localAddress,
       idleMs: opts.idleMs ?? idleMsDefault,
       keepaliveIntervalMs: opts.keepaliveIntervalMs ?? keepaliveIntervalMsDefault,
       keepaliveTimeoutMs: opts.keepaliveTimeoutMs ?? keepaliveTimeoutMsDefault,

@@ -31,6 +31,8 @@ export interface ConnectionOptions {
   keepaliveTimeoutMs: number;
   callsInFlightMax: number;
   callsWaitingMax: number;
+  /** The address to dial from (Consul's RPCSrcAddr: the server's bind address), default the OS's choice. */
+  localAddress?: string | undefined;
 }
 
 interface Call {
@@ -82,7 +84,7 @@ export class RpcConnection {
     /** Told once, when the connection ends (the pool forgets it). */
     private readonly onEnd: (conn: RpcConnection) => void,
   ) {
-    this.socket = createConnection({ host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: tcpKeepaliveDelayMs });
+    this.socket = createConnection({ host, port, localAddress: opts.localAddress, noDelay: true, keepAlive: true, keepAliveInitialDelay: tcpKeepaliveDelayMs });
     this.writer = new FrameWriter(this.socket);
     this.closed = new Promise((resolve) => this.socket.once('close', () => resolve()));
     const dialTimeout = `rpc error getting client: failed to get conn: ${dialErrorText(address, 'i/o timeout')}`;

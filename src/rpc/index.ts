@@ -13,3 +13,4 @@ export { parseAddress } from './net-errors.js';
 /** The framing, for other protocols on the port (Raft). */
 export { FrameDecoder, FrameTooLargeError, FrameWriter, frameOf } from './frame.js';
 export * as rpcLimits from './limits.js';
+export { streamCall, streamHandler, type StreamReply, type StreamServe } from './stream.js';

@@ -9,10 +9,12 @@
 export const RpcType = {
   /** Muster's request/response protocol (RpcServer), in Consul's RPCConsul slot. */
   rpc: 0,
-  /** Reserved for Raft (issue 6), Consul's RPCRaft. */
+  /** Raft's message and snapshot streams (raftio's transport), Consul's RPCRaft. */
   raft: 1,
   /** Reserved for a TLS upgrade, Consul's RPCTLS. */
   tls: 3,
+  /** Streamed calls (snapshot save and restore), Consul's RPCSnapshot: stream.ts. */
+  snapshot: 5,
 } as const;
 
 export type RpcTypeByte = (typeof RpcType)[keyof typeof RpcType];

@@ -37,6 +37,13 @@ describe('RPC round trips', () => {
     expect(await fx.client.call(fx.address, 'KVS.Get', undefined, long)).toEqual({ n: 1 });
   });
 
+  it('dials from the given local address (a server calls from its bind address, as Consul)', async () => {
+    let from = '';
+    const fx = await setup((s) => s.register('Status.Ping', (_b, ctx) => void (from = ctx.remoteAddress)), { localAddress: '127.0.0.2' });
+    await fx.client.call(fx.address, 'Status.Ping', undefined, long);
+    expect(from).toMatch(/^127\.0\.0\.2:\d+$/);
+  });
+
   it('multiplexes 1,000 concurrent calls over one connection', async () => {
     const fx = await setup((s) => s.register('Echo.Twice', async (n) => (n as number) * 2));
     const replies = await Promise.all(Array.from({ length: 1000 }, (_, i) => fx.client.call(fx.address, 'Echo.Twice', i, long)));

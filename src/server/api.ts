@@ -18,6 +18,7 @@ import type {
 } from '../state/index.js';
 import type { CatalogReadOptions } from './catalog-endpoint.js';
 import type { Consistency, KVApply, QueryMeta, Read, ReadOptions } from './endpoints.js';
+import type { OperatorApi } from './operator-endpoint.js';
 import type { SessionCreateArgs } from './session-endpoint.js';
 
 export interface CatalogApi {
@@ -68,6 +69,7 @@ export interface ServerApi {
   readonly catalog: CatalogApi;
   readonly sessions: SessionApi;
   readonly dns: DnsLookupApi;
+  readonly operator: OperatorApi;
   datacenters(): Promise<string[]>;
   statusLeader(): Promise<string>;
   statusPeers(): Promise<string[]>;

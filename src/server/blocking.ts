@@ -66,12 +66,16 @@ export async function blockingQuery<T>(
   let wake: (() => void) | undefined;
   const onAbort = (): void => wake?.();
   signal?.addEventListener('abort', onAbort);
+  // A restore replaced the state while we waited: answer at once, whatever the new index (it may
+  // have gone backwards; clients reset), as Consul's blockingQuery does on AbandonCh.
+  let abandoned = false;
   try {
     for (;;) {
       const ws = new WatchSet();
-      ws.add(deps.store.abandonChannel());
+      const abandonCh = deps.store.abandonChannel();
+      ws.add(abandonCh);
       const result = query(ws);
-      if (result.index > opts.minIndex || timedOut || signal?.aborted) {
+      if (result.index > opts.minIndex || timedOut || abandoned || signal?.aborted) {
         ws.release();
         return atLeastOne(result);
       }
@@ -86,6 +90,7 @@ export async function blockingQuery<T>(
           resolve();
         };
       });
+      abandoned = abandonCh.fired;
       if (deps.yieldAfterWake) await deps.yieldAfterWake();
     }
   } finally {

@@ -22,6 +22,9 @@ import { blockingQuery, type BlockingOptions, type QueryResult } from './blockin
 import { CatalogEndpoint } from './catalog-endpoint.js';
 import { ServerDnsLookups } from './dns-lookups.js';
 import { SessionEndpoint } from './session-endpoint.js';
+import type { AutopilotServer } from './autopilot.js';
+import { OperatorEndpoint } from './operator-endpoint.js';
+import { SoloRaft, type RaftView } from './raft-view.js';
 import { TombstoneGC } from './tombstone-gc.js';
 
 export type Consistency = 'default' | 'stale' | 'consistent';
@@ -48,8 +51,10 @@ export interface ServerDeps {
   rng: Rng;
   logger: Logger;
   datacenter: string;
-  /** This server's RPC address (`ip:port`), reported as leader and peer. */
+  /** This server's RPC address (`ip:port`). */
   rpcAddress: string;
+  /** Raft as the endpoints see it; default: SoloRaft (this server alone, always leading: -dev). */
+  raft?: RaftView;
   queryWaitMsDefault?: number;
   queryWaitMsMax?: number;
   /** See BlockingDeps.yieldAfterWake. */
@@ -60,6 +65,8 @@ export interface ServerDeps {
   newID: () => string;
   /** Consul's session_ttl_min (10s). */
   sessionTtlMinMs?: number;
+  /** The server members of the LAN pool (autopilot); default: this server alone, alive. */
+  serverMembers?: () => AutopilotServer[];
   /** Broadcasts a user event (already encoded) to the LAN pool: Consul's Server.UserEvent. */
   userEvent?: (name: string, payload: Uint8Array) => void;
 }
@@ -73,18 +80,32 @@ export class Server implements ServerApi {
   readonly catalog: CatalogEndpoint;
   readonly sessions: SessionEndpoint;
   readonly dns: ServerDnsLookups;
+  readonly operator: OperatorEndpoint;
+  readonly raft: RaftView;
   private readonly tombstoneGC: TombstoneGC;
   private reapTimer: Timer | undefined;
 
   constructor(readonly deps: ServerDeps) {
+    this.raft = deps.raft ?? new SoloRaft({ id: '', node: '', address: deps.rpcAddress }, deps.log);
     this.tombstoneGC = new TombstoneGC(deps.tombstoneTtlMs);
     this.catalog = new CatalogEndpoint(this);
     this.sessions = new SessionEndpoint(this, deps.newID, deps.sessionTtlMinMs ?? 10_000);
     this.dns = new ServerDnsLookups(this);
+    const self = (): AutopilotServer[] => this.raft.configuration().servers.map((s) => ({ id: s.id, name: s.node, address: s.address, status: 'alive', build: '' }));
+    this.operator = new OperatorEndpoint({
+      store: deps.store,
+      log: deps.log,
+      raft: this.raft,
+      datacenter: deps.datacenter,
+      clock: deps.clock,
+      logger: deps.logger,
+      servers: deps.serverMembers ?? self,
+    });
   }
 
   /** Stops background duties (tombstone reaping, session TTL timers). */
   close(): void {
+    this.operator.stopAutopilot();
     this.reapTimer?.cancel();
     this.reapTimer = undefined;
     this.sessions.clearAllTimers();
@@ -101,15 +122,16 @@ export class Server implements ServerApi {
 
   /** The leader's RPC address ('' with no known leader). */
   leaderAddress(): string {
-    return this.deps.rpcAddress;
+    return this.raft.leaderAddress();
   }
 
   async statusLeader(): Promise<string> {
     return this.leaderAddress();
   }
 
+  /** Every server of the Raft configuration (Consul's Status.Peers). */
   async statusPeers(): Promise<string[]> {
-    return [this.deps.rpcAddress];
+    return this.raft.configuration().servers.map((s) => s.address);
   }
 
   async eventFire(datacenter: string, name: string, payload: Uint8Array): Promise<void> {
@@ -169,6 +191,7 @@ export class Server implements ServerApi {
     this.checkDatacenter(datacenter);
     const readOnly = txnIsReadOnly(ops);
     if (readOnly) {
+      await this.readBarrier(opts.consistency);
       const store = this.deps.store;
       const tx = store.begin(store.latestIndex);
       const outcome = txnDispatch(tx, ops);
@@ -202,15 +225,25 @@ export class Server implements ServerApi {
   /** Runs a read through the blocking loop with this server's consistency metadata. */
   async read<T>(opts: ReadOptions, query: (ws: Parameters<Parameters<typeof blockingQuery<T>>[2]>[0]) => QueryResult<T>): Promise<Read<T>> {
     this.checkDatacenter(opts.datacenter);
+    await this.readBarrier(opts.consistency);
     const r = await blockingQuery(this.deps, opts, query, opts.signal);
     return { meta: this.meta(r.index, opts.consistency), value: r.value };
+  }
+
+  /**
+   * A default read waits until this leader's state holds everything committed while its lease
+   * holds; a consistent one confirms leadership with a quorum first (Consul's consistentRead).
+   * Stale reads answer from whatever this server has.
+   */
+  private async readBarrier(consistency: Consistency): Promise<void> {
+    if (consistency !== 'stale') await this.raft.readBarrier(consistency === 'consistent' ? 'quorum' : 'lease');
   }
 
   meta(index: number, consistency: Consistency): QueryMeta {
     return {
       index: Math.max(1, index),
-      knownLeader: true,
-      lastContactMs: 0,
+      knownLeader: this.raft.leaderAddress() !== '',
+      lastContactMs: this.raft.lastContactMs(),
       consistency: consistency === 'default' ? 'leader' : consistency,
     };
   }

@@ -14,10 +14,11 @@
  * the one Map (`Catalog.ListServices`) travels as an entry list.
  */
 import { MusterError } from '../lib/index.js';
-import type { RegisterRequest, TxnOp } from '../state/index.js';
+import { txnIsReadOnly, type RegisterRequest, type TxnOp } from '../state/index.js';
 import type { ServerApi } from './api.js';
 import type { CatalogReadOptions } from './catalog-endpoint.js';
 import type { Consistency, KVApply, Read } from './endpoints.js';
+import { autopilotConfigFromWire } from './operator-endpoint.js';
 import type { SessionCreateArgs } from './session-endpoint.js';
 
 /** How read options travel (the signal stays behind: a cancel frame carries it). */
@@ -39,6 +40,12 @@ interface MethodSpec {
   read: boolean;
   /** Takes read options: may block for `waitMs`. */
   blocking: boolean;
+  /**
+   * Where a server runs it (Consul's `forward`): 'here' on any server (status, datacenters,
+   * DNS lookups, which Consul answers stale); 'leader' (writes, session renewals, user events);
+   * 'consistency': on any server for `?stale`, else on the leader.
+   */
+  where: 'here' | 'leader' | 'consistency';
   /** Runs the call on the server, from checked wire arguments. */
   serve(api: ServerApi, args: unknown[], opts: CatalogReadOptions | undefined): Promise<unknown>;
 }
@@ -133,9 +140,9 @@ function bytes(v: unknown, what: string): Uint8Array {
   return v;
 }
 
-const read = (serve: MethodSpec['serve']): MethodSpec => ({ read: true, blocking: true, serve });
-const lookup = (serve: MethodSpec['serve']): MethodSpec => ({ read: true, blocking: false, serve });
-const write = (serve: MethodSpec['serve']): MethodSpec => ({ read: false, blocking: false, serve });
+const read = (serve: MethodSpec['serve']): MethodSpec => ({ read: true, blocking: true, where: 'consistency', serve });
+const lookup = (serve: MethodSpec['serve']): MethodSpec => ({ read: true, blocking: false, where: 'here', serve });
+const write = (serve: MethodSpec['serve']): MethodSpec => ({ read: false, blocking: false, where: 'leader', serve });
 const need = <T>(o: T | undefined): T => {
   if (o === undefined) throw bad('missing read options');
   return o;
@@ -175,12 +182,25 @@ export const rpcMethods = {
 
   'Session.Create': write((api, [dc, args]) => api.sessions.create(str(dc, 'dc'), sessionArg(args))),
   'Session.Destroy': write((api, [dc, id]) => api.sessions.destroy(str(dc, 'dc'), str(id, 'session ID'))),
-  'Session.Renew': lookup((api, [dc, id]) => api.sessions.renew(str(dc, 'dc'), str(id, 'session ID'))),
+  // A read (nothing changes in the log) that only the leader, which keeps the TTL timers, answers.
+  'Session.Renew': { ...lookup((api, [dc, id]) => api.sessions.renew(str(dc, 'dc'), str(id, 'session ID'))), where: 'leader' },
   'Session.Get': read((api, [id], o) => api.sessions.get(str(id, 'session ID'), need(o))),
   'Session.List': read((api, _args, o) => api.sessions.list(need(o))),
   'Session.NodeSessions': read((api, [node], o) => api.sessions.node(str(node, 'node'), need(o))),
 
   'Internal.EventFire': write((api, [dc, name, payload]) => api.eventFire(str(dc, 'dc'), str(name, 'name'), bytes(payload, 'payload'))),
+
+  // Reads carry their consistency in the read options (the value is the reply; the meta is not used).
+  'Operator.RaftGetConfiguration': read(async (api, _args, o) => ({ meta: undefined, value: await api.operator.raftConfiguration(need(o).datacenter, need(o)) })),
+  'Operator.RaftRemovePeerByAddress': write((api, [dc, address]) => api.operator.raftRemovePeer(str(dc, 'dc'), { address: str(address, 'address') })),
+  'Operator.RaftRemovePeerByID': write((api, [dc, id]) => api.operator.raftRemovePeer(str(dc, 'dc'), { id: str(id, 'id') })),
+  'Operator.AutopilotGetConfiguration': read(async (api, _args, o) => ({ meta: undefined, value: await api.operator.autopilotConfiguration(need(o).datacenter, need(o)) })),
+  'Operator.AutopilotSetConfiguration': write((api, [dc, conf, cas]) => {
+    if (cas !== undefined && (typeof cas !== 'number' || !Number.isSafeInteger(cas) || cas < 0)) throw bad('cas must be a non-negative integer');
+    return api.operator.autopilotSetConfiguration(str(dc, 'dc'), autopilotConfigFromWire(conf), cas);
+  }),
+  // Health is the leader's own view (Consul forces RequireConsistent).
+  'Operator.ServerHealth': { ...lookup((api, [dc]) => api.operator.serverHealth(str(dc, 'dc'))), where: 'leader' },
 
   'DNS.Node': lookup((api, [dc, name]) => api.dns.node(str(dc, 'dc'), str(name, 'node'))),
   'DNS.ServiceNodes': lookup((api, [dc, name]) => api.dns.serviceNodes(str(dc, 'dc'), str(name, 'service'))),
@@ -189,6 +209,24 @@ export const rpcMethods = {
 } satisfies Record<string, MethodSpec>;
 
 export type RpcMethod = keyof typeof rpcMethods;
+
+/**
+ * Whether a server answers `method` from its own state rather than the leader's: always for
+ * 'here', for `?stale` reads (a read-only txn included), never for writes.
+ */
+export function servedLocally(method: RpcMethod, body: WireRequest): boolean {
+  const spec: MethodSpec = rpcMethods[method];
+  if (spec.where === 'here') return true;
+  if (method === 'Txn.Apply') return body.args[2] === 'stale' && txnIsReadOnly(body.args[1] as TxnOp[]);
+  return spec.where === 'consistency' && body.opts?.consistency === 'stale';
+}
+
+/** Runs `method` on `api` from its wire form, as a server does for a call that arrived. */
+export function serveLocally(api: ServerApi, method: RpcMethod, body: WireRequest, signal: AbortSignal | undefined): Promise<unknown> {
+  const spec: MethodSpec = rpcMethods[method];
+  const opts = body.opts === undefined ? undefined : { ...readOptionsFromWire(body.opts), signal };
+  return spec.serve(api, body.args, opts);
+}
 
 /** The reply of a read, as it arrives (a Map comes back from its entry list in RemoteServer). */
 export type WireRead = Read<unknown>;

@@ -1,3 +1,4 @@
+export * from './autopilot.js';
 export * from './catalog.js';
 export * from './catalog-read.js';
 export * from './lock-delay.js';

@@ -12,6 +12,7 @@
  * whole state and fires the abandon channel so every blocked query re-runs (Consul's abandonCh).
  */
 import { assert, assertSafeIndex, type Clock } from '../lib/index.js';
+import type { AutopilotConfig } from './autopilot.js';
 import { LockDelay } from './lock-delay.js';
 import { SortedMap } from './sorted-map.js';
 import type { CheckEntry, IndexName, KVEntry, NodeEntry, ServiceEntry, SessionEntry } from './types.js';
@@ -40,6 +41,8 @@ export interface StoreState {
   readonly sessionChecks: SortedMap<string>;
   /** `sessionID\0key` → key: the KV locks a session holds. */
   readonly kvsBySession: SortedMap<string>;
+  /** Consul's `autopilot-config` table: one row, or none before the leader first writes it. */
+  readonly autopilotConfig: AutopilotConfig | undefined;
   readonly indexes: ReadonlyMap<IndexName, number>;
 }
 
@@ -54,6 +57,7 @@ export function emptyState(): StoreState {
     sessions: SortedMap.empty(),
     sessionChecks: SortedMap.empty(),
     kvsBySession: SortedMap.empty(),
+    autopilotConfig: undefined,
     indexes: new Map(),
   };
 }

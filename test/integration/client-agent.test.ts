@@ -76,6 +76,14 @@ describe('a client agent', () => {
       body: 'rpc error making call: failed session lookup: index error: UUID must be 36 characters',
     });
 
+    // A snapshot saved through the client (streamed from the server) restores the state it had.
+    const saved = await fetch(c.url('/v1/snapshot'));
+    expect(saved.status).toBe(200);
+    const archive = new Uint8Array(await saved.arrayBuffer());
+    expect(await put(s, '/v1/kv/app/color', 'red')).toMatchObject({ status: 200, body: 'true' });
+    expect((await fetch(c.url('/v1/snapshot'), { method: 'PUT', body: archive })).status).toBe(200);
+    expect(await get(s, '/v1/kv/app/color?raw')).toMatchObject({ status: 200, body: 'blue' });
+
     // A blocking query on the client is held by the server and woken by a write made elsewhere.
     const before = await get(c, '/v1/kv/app/color');
     const blocked = get(c, `/v1/kv/app/color?index=${before.index}&wait=30s`);

@@ -29,6 +29,15 @@ import { KvImportCommand } from './kv/import.js';
 import { KvCommand } from './kv/kv.js';
 import { KvPutCommand } from './kv/put.js';
 import { LeaveCommand } from './leave.js';
+import { OperatorAutopilotGetCommand } from './operator/autopilot-get-config.js';
+import { OperatorAutopilotSetCommand } from './operator/autopilot-set-config.js';
+import { operatorAutopilotCommand, operatorCommand, operatorRaftCommand } from './operator/operator.js';
+import { OperatorRaftListPeersCommand } from './operator/raft-list-peers.js';
+import { OperatorRaftRemovePeerCommand } from './operator/raft-remove-peer.js';
+import { SnapshotInspectCommand } from './snapshot/inspect.js';
+import { SnapshotRestoreCommand } from './snapshot/restore.js';
+import { SnapshotSaveCommand } from './snapshot/save.js';
+import { SnapshotCommand } from './snapshot/snapshot.js';
 import { ValidateCommand } from './validate.js';
 import { VersionCommand } from './version.js';
 
@@ -59,6 +68,17 @@ export const commands = new Map<string, CommandFactory>([
   ['kv import', () => new KvImportCommand()],
   ['kv put', () => new KvPutCommand()],
   ['leave', () => new LeaveCommand()],
+  ['operator', operatorCommand],
+  ['operator autopilot', operatorAutopilotCommand],
+  ['operator autopilot get-config', () => new OperatorAutopilotGetCommand()],
+  ['operator autopilot set-config', () => new OperatorAutopilotSetCommand()],
+  ['operator raft', operatorRaftCommand],
+  ['operator raft list-peers', () => new OperatorRaftListPeersCommand()],
+  ['operator raft remove-peer', () => new OperatorRaftRemovePeerCommand()],
+  ['snapshot', () => new SnapshotCommand()],
+  ['snapshot inspect', () => new SnapshotInspectCommand()],
+  ['snapshot restore', () => new SnapshotRestoreCommand()],
+  ['snapshot save', () => new SnapshotSaveCommand()],
   ['validate', () => new ValidateCommand()],
   ['version', () => new VersionCommand()],
 ]);

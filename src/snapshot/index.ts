@@ -1,0 +1,3 @@
+export * from './archive.js';
+export * from './meta.js';
+export * from './tar.js';
