@@ -216,6 +216,9 @@ export class Agent implements AgentApi {
       member: memberInfo(this.gossip.lan.serf.localMember()),
       appliedIndex: this.serverRole?.fsm.lastApplied ?? 0,
       leaderAddr: this.serverRole?.server.leaderAddress() ?? '',
+      raft: this.serverRole && !this.config.devMode
+        ? { stats: this.serverRole.raft.stats(), configuration: this.serverRole.raft.configuration(), lastContactMs: this.serverRole.raft.lastContactMs() }
+        : undefined,
       knownServers: this.clientRole?.router.size ?? 0,
       stats: { services: this.localAgent.local.allServices().length, checks: this.localAgent.local.allChecks().length },
     });

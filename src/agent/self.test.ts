@@ -91,10 +91,14 @@ describe('/v1/agent/self', () => {
     expect(Object.keys(d['DNSSOA'] as object)).toEqual(['Expire', 'Minttl', 'Refresh', 'Retry']);
   });
 
-  it('DebugConfig of a non-dev server: Consul’s non-dev defaults, raft timeouts scaled by raft_multiplier, WAN off', () => {
-    const hcl = ['performance { raft_multiplier = 3 } session_ttl_min = "20s" node_meta { zone = "z", rack = "r1" } log_level = "warn"'];
+  it('DebugConfig of a non-dev server: Consul’s non-dev defaults, raft timeouts scaled by raft_multiplier, the autopilot block, WAN off', () => {
+    const hcl = ['performance { raft_multiplier = 3 } session_ttl_min = "20s" node_meta { zone = "z", rack = "r1" } log_level = "warn" autopilot { cleanup_dead_servers = false, server_stabilization_time = "3s", max_trailing_logs = 99 }'];
     const d = debugConfig(config(false, { server: true, bootstrap: true, data_dir: '/tmp/x', bind_addr: '10.1.2.3', ports: { serf_wan: -1 } }, hcl));
     expect(d).toMatchObject({
+      AutopilotCleanupDeadServers: false,
+      AutopilotLastContactThreshold: '200ms',
+      AutopilotMaxTrailingLogs: 99,
+      AutopilotServerStabilizationTime: '3s',
       Bootstrap: true,
       ConsulRaftElectionTimeout: '3s',
       ConsulRaftHeartbeatTimeout: '3s',
@@ -157,6 +161,23 @@ describe('/v1/agent/self', () => {
     expect(stats['consul']).toMatchObject({ acl: 'disabled', leader: 'true', leader_addr: '127.0.0.40:40300', server: 'true' });
     expect(stats['raft']).toMatchObject({ applied_index: '12', state: 'Leader', latest_configuration: `[{Suffrage:Voter ID:${consulNodeID} Address:127.0.0.40:40300}]` });
     expect(stats['build']).toMatchObject({ prerelease: '', version: '1.8.7' });
+  });
+
+  it('Stats of a follower in a Raft cluster: its term, indexes, last contact, peers and configuration', () => {
+    const c = config(true, recordedFlags);
+    const servers = [
+      { id: c.nodeID, node: 'a', address: '127.0.0.40:40300', voter: true, leader: false },
+      { id: 'b-id', node: 'b', address: '127.0.0.41:8300', voter: true, leader: true },
+      { id: 'c-id', node: 'c', address: '127.0.0.42:8300', voter: false, leader: false },
+    ];
+    const raft = { stats: { term: 4, lastIndex: 30, commitIndex: 29, appliedIndex: 29, lastSnapshotIndex: 16, state: 'Follower' as const }, configuration: { index: 7, servers }, lastContactMs: 42 };
+    const stats = selfDocument(facts(c, { raft, appliedIndex: 29, leaderAddr: '127.0.0.41:8300' }))['Stats'] as Record<string, Record<string, string>>;
+    expect(stats['raft']).toMatchObject({
+      applied_index: '29', commit_index: '29', last_log_index: '30', term: '4', last_snapshot_index: '16', last_contact: '42ms',
+      num_peers: '1', state: 'Follower', latest_configuration_index: '7',
+      latest_configuration: `[{Suffrage:Voter ID:${c.nodeID} Address:127.0.0.40:40300} {Suffrage:Voter ID:b-id Address:127.0.0.41:8300} {Suffrage:Nonvoter ID:c-id Address:127.0.0.42:8300}]`,
+    });
+    expect(stats['consul']).toMatchObject({ leader: 'false', leader_addr: '127.0.0.41:8300' });
   });
 
   it('Stats of a client: no raft, no WAN pool, known_servers instead of the leader', () => {

@@ -12,6 +12,7 @@ import { arch, availableParallelism } from 'node:os';
 import type { RuntimeConfig } from '../config/index.js';
 import { memberJson, type MemberInfo } from '../http/index.js';
 import { formatDurationMs } from '../lib/index.js';
+import type { RaftConfigurationView, RaftStats } from '../server/index.js';
 import { checkFromConfig } from './checks/config.js';
 import type { CheckDefinition } from './checks/types.js';
 import { serviceFromConfig } from './service-definition.js';
@@ -24,6 +25,8 @@ export interface SelfFacts {
   leaderAddr: string;
   /** A client agent's count of servers it knows. */
   knownServers?: number;
+  /** A server's Raft as it stands (absent: this server alone, as -dev). */
+  raft?: { stats: RaftStats; configuration: RaftConfigurationView; lastContactMs: number };
   /** Local services and checks; script (`check_monitors`) and TTL checks when known. */
   stats: { services: number; checks: number; checkMonitors?: number; checkTtls?: number };
 }
@@ -61,8 +64,24 @@ export function debugConfig(c: RuntimeConfig): Record<string, unknown> {
     ...agentSettings(c),
     ...addressSettings(c),
     ...dnsSettings(c),
+    ...autopilotSettings(c),
     ...definitions(c),
   }) as Record<string, unknown>;
+}
+
+/** The `autopilot` block as Consul's RuntimeConfig shows it. */
+function autopilotSettings(c: RuntimeConfig): Record<string, unknown> {
+  const a = c.autopilot;
+  return {
+    AutopilotCleanupDeadServers: a.cleanupDeadServers,
+    AutopilotDisableUpgradeMigration: a.disableUpgradeMigration,
+    AutopilotLastContactThreshold: formatDurationMs(a.lastContactThresholdMs),
+    AutopilotMaxTrailingLogs: a.maxTrailingLogs,
+    AutopilotMinQuorum: a.minQuorum,
+    AutopilotRedundancyZoneTag: a.redundancyZoneTag,
+    AutopilotServerStabilizationTime: formatDurationMs(a.serverStabilizationTimeMs),
+    AutopilotUpgradeVersionTag: a.upgradeVersionTag,
+  };
 }
 
 function agentSettings(c: RuntimeConfig): Record<string, unknown> {
@@ -300,7 +319,7 @@ const featureOff: Record<string, unknown> = {
   ...fill('', ['CAFile', 'CAPath', 'CertFile', 'ConnectCAProvider', 'SegmentName', 'ServerName', 'UIDir', 'UnixSocketGroup', 'UnixSocketMode', 'UnixSocketUser', 'VersionPrerelease']),
   ...fill(false, [
     'ACLEnableKeyListPolicy', 'ACLEnableTokenPersistence', 'ACLTokenReplication', 'ACLsEnabled', 'AutoEncryptAllowTLS', 'AutoEncryptTLS',
-    'AutopilotDisableUpgradeMigration', 'ConnectEnabled', 'ConnectMeshGatewayWANFederationEnabled', 'DNSUseCache', 'DisableCoordinates',
+    'ConnectEnabled', 'ConnectMeshGatewayWANFederationEnabled', 'DNSUseCache', 'DisableCoordinates',
     'DisableHTTPUnprintableCharFilter', 'DiscardCheckOutput', 'EnableAgentTLSForChecks', 'EnableCentralServiceConfig', 'EnableUI', 'NonVotingServer',
     'RejoinAfterLeave', 'TLSPreferServerCipherSuites', 'TranslateWANAddrs', 'VerifyIncoming', 'VerifyIncomingHTTPS', 'VerifyIncomingRPC', 'VerifyOutgoing',
     'VerifyServerHostname',
@@ -310,11 +329,11 @@ const featureOff: Record<string, unknown> = {
     'RetryJoinWAN', 'Segments', 'SerfAllowedCIDRsLAN', 'SerfAllowedCIDRsWAN', 'StartJoinAddrsLAN', 'StartJoinAddrsWAN', 'TLSCipherSuites', 'Watches',
   ]),
   ...fill({}, ['ConnectCAConfig', 'EnterpriseRuntimeConfig', 'HTTPResponseHeaders']),
-  ...fill(0, ['AutopilotMinQuorum', 'RaftProtocol', 'RaftSnapshotThreshold', 'RaftTrailingLogs', 'RetryJoinMaxAttemptsLAN', 'RetryJoinMaxAttemptsWAN']),
+  ...fill(0, ['RaftProtocol', 'RaftSnapshotThreshold', 'RaftTrailingLogs', 'RetryJoinMaxAttemptsLAN', 'RetryJoinMaxAttemptsWAN']),
   ...fill('0s', ['ACLRoleTTL', 'ConnectTestCALeafRootChangeSpread', 'DNSCacheMaxAge', 'DiscoveryMaxStale', 'RaftSnapshotInterval', 'ReconnectTimeoutLAN', 'ReconnectTimeoutWAN']),
   ...fill('30s', ['ACLPolicyTTL', 'ACLTokenTTL', 'CheckReapInterval', 'PrimaryGatewaysInterval', 'RetryJoinIntervalLAN', 'RetryJoinIntervalWAN']),
   ...fill('5s', ['HTTPSHandshakeTimeout', 'LeaveDrainTime', 'RPCHandshakeTimeout']),
-  ...fill(true, ['AutopilotCleanupDeadServers', 'DisableRemoteExec', 'EncryptVerifyIncoming', 'EncryptVerifyOutgoing', 'HTTPUseCache']),
+  ...fill(true, ['DisableRemoteExec', 'EncryptVerifyIncoming', 'EncryptVerifyOutgoing', 'HTTPUseCache']),
   ...fill(64, ['SegmentLimit', 'SegmentNameLimit', 'SyncCoordinateRateTarget']),
   ACLDefaultPolicy: 'allow',
   ACLDisabledTTL: '2m0s',
@@ -345,11 +364,6 @@ const featureOff: Record<string, unknown> = {
     IntroToken: 'hidden',
     IntroTokenFile: '',
   },
-  AutopilotLastContactThreshold: '200ms',
-  AutopilotMaxTrailingLogs: 250,
-  AutopilotRedundancyZoneTag: '',
-  AutopilotServerStabilizationTime: '10s',
-  AutopilotUpgradeVersionTag: '',
   Cache: { EntryFetchMaxBurst: 2, EntryFetchRate: Number.MAX_VALUE },
   CheckDeregisterIntervalMin: '1m0s',
   ConnectSidecarMaxPort: 21255,
@@ -398,15 +412,28 @@ function stats(f: SelfFacts): Record<string, Record<string, string>> {
   return out;
 }
 
+/** hashicorp/raft's Stats(): the numbers of this server's Raft, every value a string. */
 function raftStats(f: SelfFacts, ownRpc: string, leader: boolean): Record<string, string> {
+  const r = f.raft;
   const applied = String(f.appliedIndex);
+  const servers = r?.configuration.servers ?? [{ id: f.config.nodeID, address: ownRpc, voter: true }];
+  const others = servers.filter((x) => x.voter && x.id !== f.config.nodeID).length;
+  const state = r?.stats.state ?? (leader ? 'Leader' : 'Follower');
   return sortKeys({
-    ...fill(applied, ['applied_index', 'commit_index', 'last_log_index']),
-    ...fill('0', ['fsm_pending', 'last_contact', 'last_snapshot_index', 'last_snapshot_term', 'latest_configuration_index', 'num_peers', 'protocol_version_min', 'snapshot_version_min']),
+    ...fill('0', ['fsm_pending', 'protocol_version_min', 'snapshot_version_min', 'last_snapshot_term']),
     ...fill('3', ['protocol_version', 'protocol_version_max']),
-    ...fill('1', ['last_log_term', 'snapshot_version_max', 'term']),
-    latest_configuration: `[{Suffrage:Voter ID:${f.config.nodeID} Address:${ownRpc}}]`,
-    state: leader ? 'Leader' : 'Follower',
+    snapshot_version_max: '1',
+    applied_index: applied,
+    commit_index: r ? String(r.stats.commitIndex) : applied,
+    last_log_index: r ? String(r.stats.lastIndex) : applied,
+    last_log_term: r ? String(r.stats.term) : '1',
+    term: r ? String(r.stats.term) : '1',
+    last_snapshot_index: r ? String(r.stats.lastSnapshotIndex) : '0',
+    last_contact: state === 'Leader' ? '0' : r ? formatDurationMs(r.lastContactMs) : 'never',
+    latest_configuration: `[${servers.map((x) => `{Suffrage:${x.voter ? 'Voter' : 'Nonvoter'} ID:${x.id} Address:${x.address}}`).join(' ')}]`,
+    latest_configuration_index: r ? String(r.configuration.index) : '0',
+    num_peers: String(others),
+    state,
   }) as Record<string, string>;
 }
 
