@@ -8,8 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ServerCgroup } from './partition.js';
-import { freePort, run, startAgent, uniqueLoopback, waitFor, within, type DevAgent } from './process.js';
+import { startAgent, uniqueLoopback, waitFor, within, type DevAgent } from './process.js';
 
 /** The server RPC port: Raft and forwarded requests (fixed per address, as in Consul). */
 export const rpcPort = 8300;
@@ -25,13 +24,10 @@ export interface ClusterOptions {
   /** 'expect': all start with -bootstrap-expect N; 'first': only server 0 with -bootstrap. */
   bootstrap?: 'expect' | 'first';
   name?: string;
-  /** Each server in a cgroup of its own, for partitions (partition.ts). */
-  cgroups?: boolean;
 }
 
 export class ServerSlot {
   agent: DevAgent | undefined;
-  cgroup: ServerCgroup | undefined;
   /** Every agent this slot ran (for logs after a failure). */
   readonly history: DevAgent[] = [];
 
@@ -80,13 +76,12 @@ export class Cluster {
 
   /** Starts every server at once and waits until each answers HTTP (not for a leader). */
   static async start(options: ClusterOptions): Promise<Cluster> {
-    const o: Required<ClusterOptions> = { raftMultiplier: 1, bootstrap: 'expect', name: 's', cgroups: false, ...options };
+    const o: Required<ClusterOptions> = { raftMultiplier: 1, bootstrap: 'expect', name: 's', ...options };
     const dir = mkdtempSync(join(tmpdir(), 'muster-raft-conf-'));
     const configFile = join(dir, 'cluster.json');
     writeFileSync(configFile, JSON.stringify({ gossip_lan: fastGossip, performance: { raft_multiplier: o.raftMultiplier } }));
     const cluster = new Cluster(o, configFile);
     live.add(cluster);
-    if (o.cgroups) for (const slot of cluster.servers) slot.cgroup = new ServerCgroup(slot.name);
     await Promise.all(cluster.servers.map((_, i) => cluster.startServer(i)));
     return cluster;
   }
@@ -102,7 +97,7 @@ export class Cluster {
     const bootstrapFlags =
       this.options.bootstrap === 'expect' ? ['-bootstrap-expect', String(this.options.size)] : (opts.bootstrap ?? i === 0) ? ['-bootstrap'] : [];
     const args = ['-server', '-node', slot.name, '-data-dir', slot.dataDir, '-config-file', this.configFile, '-serf-wan-port', '-1', '-retry-interval', '1s', ...bootstrapFlags, ...others];
-    const agent = slot.cgroup === undefined ? await startAgent(args, { host: slot.host }) : await startInCgroup(args, slot.host, slot.cgroup);
+    const agent = await startAgent(args, { host: slot.host });
     slot.agent = agent;
     slot.history.push(agent);
     return slot;
@@ -160,10 +155,7 @@ export class Cluster {
     live.delete(this);
     await Promise.all(this.servers.map((_, i) => this.kill(i)));
     rmSync(dirname(this.configFile), { recursive: true, force: true });
-    for (const s of this.servers) {
-      rmSync(s.dataDir, { recursive: true, force: true });
-      s.cgroup?.remove();
-    }
+    for (const s of this.servers) rmSync(s.dataDir, { recursive: true, force: true });
   }
 
   /** Every server's log, for a failure message. */
@@ -174,33 +166,6 @@ export class Cluster {
 
 const live = new Set<Cluster>();
 
-/**
- * startAgent's work, with the process moved into `cgroup` right after spawn: node has not
- * opened a socket yet, so every socket of the server is tagged with its cgroup.
- */
-async function startInCgroup(args: string[], host: string, cgroup: ServerCgroup): Promise<DevAgent> {
-  const httpPort = await freePort(host);
-  const proc = run(['agent', '-bind', host, '-client', host, '-http-port', String(httpPort), '-dns-port', '-1', ...args]);
-  cgroup.join(proc.child.pid!);
-  const httpAddr = `${host}:${httpPort}`;
-  const agent: DevAgent = {
-    proc,
-    host,
-    httpPort,
-    httpAddr,
-    url: (path) => `http://${httpAddr}${path}`,
-    async stop(signal = 'SIGTERM') {
-      if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill(signal);
-      return within(proc.exited, 10_000, 'agent shutdown', () => proc.child.kill('SIGKILL'));
-    },
-  };
-  const early = proc.exited.then((code) => {
-    throw new Error(`agent exited early (${code}): ${proc.stderr()}`);
-  });
-  await Promise.race([early, waitFor('agent HTTP API', async () => ((await fetch(agent.url('/v1/agent/self'))).ok ? true : undefined))]);
-  early.catch(() => {});
-  return agent;
-}
 
 /** Destroys every cluster still up (for afterEach). */
 export async function destroyClusters(): Promise<void> {
