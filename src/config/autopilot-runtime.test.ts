@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { autopilotRuntimeDefaults } from './autopilot-runtime.js';
 import { defaultSource } from './defaults.js';
 import { parseSource } from './load.js';
 import { buildRuntime } from './runtime.js';
@@ -10,7 +11,8 @@ const autopilotOf = (over: Record<string, unknown>) => buildRuntime(mergeSources
 
 describe('the autopilot block', () => {
   it("gives Consul's defaults", () => {
-    expect(autopilotOf({})).toEqual({
+    expect(autopilotOf({})).toEqual(autopilotRuntimeDefaults);
+    expect(autopilotRuntimeDefaults).toEqual({
       cleanupDeadServers: true,
       lastContactThresholdMs: 200,
       maxTrailingLogs: 250,

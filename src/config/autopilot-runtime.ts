@@ -55,3 +55,6 @@ export function buildAutopilotRuntime(raw: Raw): AutopilotRuntime {
     upgradeVersionTag: str(a, 'upgrade_version_tag'),
   };
 }
+
+/** Consul's defaults as the runtime sees them (what a leader writes when no block is given). */
+export const autopilotRuntimeDefaults: Readonly<AutopilotRuntime> = Object.freeze(buildAutopilotRuntime({ autopilot: autopilotDefaults }));

@@ -1,19 +1,10 @@
 /** The autopilot configuration table through the FSM: set, CAS (Consul's state/autopilot_test.go), snapshot. */
 import { describe, expect, it } from 'vitest';
+import { autopilotRuntimeDefaults } from '../config/index.js';
 import { Fsm, InMemoryLog } from './index.js';
 import { autopilotConfigGet, restoreState, snapshotRecords, stateHash, Store, type AutopilotConfigWrite } from '../state/index.js';
 
-const conf = (over: Partial<AutopilotConfigWrite> = {}): AutopilotConfigWrite => ({
-  cleanupDeadServers: true,
-  lastContactThresholdMs: 200,
-  maxTrailingLogs: 250,
-  minQuorum: 0,
-  serverStabilizationTimeMs: 10_000,
-  redundancyZoneTag: '',
-  disableUpgradeMigration: false,
-  upgradeVersionTag: '',
-  ...over,
-});
+const conf = (over: Partial<AutopilotConfigWrite> = {}): AutopilotConfigWrite => ({ ...autopilotRuntimeDefaults, ...over });
 
 function setup() {
   const store = new Store();

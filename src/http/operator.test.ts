@@ -4,6 +4,7 @@
  * store and log with a FakeRaft standing in for the cluster.
  */
 import { describe, expect, it } from 'vitest';
+import { autopilotRuntimeDefaults } from '../config/index.js';
 import { FakeRaft } from '../server/fake-raft.js';
 import { OperatorEndpoint, type AutopilotServer } from '../server/index.js';
 import type { AutopilotConfigWrite } from '../state/index.js';
@@ -12,16 +13,7 @@ import { harness } from './test-harness.js';
 
 const id = '06d3e865-d369-2e42-2cf6-eac56c126bc3';
 const address = '127.0.0.61:18563';
-const defaults: AutopilotConfigWrite = {
-  cleanupDeadServers: true,
-  lastContactThresholdMs: 200,
-  maxTrailingLogs: 250,
-  minQuorum: 0,
-  serverStabilizationTimeMs: 10_000,
-  redundancyZoneTag: '',
-  disableUpgradeMigration: false,
-  upgradeVersionTag: '',
-};
+const defaults: AutopilotConfigWrite = { ...autopilotRuntimeDefaults };
 
 async function setup() {
   const h = harness({ pretty: true });

@@ -4,6 +4,7 @@
  * server health as Consul's autopilot computes it (a lagging and a silent server).
  */
 import { describe, expect, it } from 'vitest';
+import { autopilotRuntimeDefaults } from '../config/index.js';
 import { Fsm, InMemoryLog } from '../fsm/index.js';
 import { ManualClock } from '../lib/index.js';
 import { Store, type AutopilotConfigWrite } from '../state/index.js';
@@ -11,16 +12,7 @@ import type { AutopilotServer } from './autopilot.js';
 import { FakeRaft } from './fake-raft.js';
 import { autopilotConfigFromWire, OperatorEndpoint, serverHealthIntervalMs } from './operator-endpoint.js';
 
-const defaults: AutopilotConfigWrite = {
-  cleanupDeadServers: true,
-  lastContactThresholdMs: 200,
-  maxTrailingLogs: 250,
-  minQuorum: 0,
-  serverStabilizationTimeMs: 10_000,
-  redundancyZoneTag: '',
-  disableUpgradeMigration: false,
-  upgradeVersionTag: '',
-};
+const defaults: AutopilotConfigWrite = { ...autopilotRuntimeDefaults };
 
 const ids = ['11111111-0000-0000-0000-000000000001', '22222222-0000-0000-0000-000000000002', '33333333-0000-0000-0000-000000000003'];
 const addr = (i: number): string => `10.0.0.${i + 1}:8300`;

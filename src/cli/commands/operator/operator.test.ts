@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { autopilotRuntimeDefaults } from '../../../config/index.js';
 import { registerOperator } from '../../../http/operator.js';
 import { harness, type Harness } from '../../../http/test-harness.js';
 import { FakeRaft } from '../../../server/fake-raft.js';
@@ -24,16 +25,7 @@ beforeEach(async () => {
   const members: AutopilotServer[] = [{ id, name: 'ref61', address, status: 'alive', build: '1.8.7' }];
   const op = new OperatorEndpoint({ store: h.store, log: h.log, raft, datacenter: 'dc1', servers: () => members, clock: h.clock });
   registerOperator(h.api.router, op);
-  await op.initializeAutopilot({
-    cleanupDeadServers: true,
-    lastContactThresholdMs: 200,
-    maxTrailingLogs: 250,
-    minQuorum: 0,
-    serverStabilizationTimeMs: 10_000,
-    redundancyZoneTag: '',
-    disableUpgradeMigration: false,
-    upgradeVersionTag: '',
-  });
+  await op.initializeAutopilot({ ...autopilotRuntimeDefaults });
   const { port } = await h.api.listen('127.0.0.1', 0);
   addr = `127.0.0.1:${port}`;
 });
