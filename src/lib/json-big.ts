@@ -8,7 +8,8 @@ const bigMark = '\u0000big:';
 
 export function parseJsonBig(text: string): unknown {
   if (!/\d{16}/.test(text)) return JSON.parse(text);
-  const marked = text.replace(/"(?:[^"\\]|\\.)*"|(-?\d{16,})(?![.eE\d])/g, (m, digits: string | undefined) => (digits ? `"\\u0000big:${digits}"` : m));
+  // A digit run inside a fraction or exponent (a coordinate's 0.1234567890123456789) is not one.
+  const marked = text.replace(/"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])(-?\d{16,})(?![.eE\d])/g, (m, digits: string | undefined) => (digits ? `"\\u0000big:${digits}"` : m));
   return JSON.parse(marked, (_k, v: unknown) => {
     if (typeof v !== 'string' || !v.startsWith(bigMark)) return v;
     const n = BigInt(v.slice(bigMark.length));
