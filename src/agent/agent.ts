@@ -19,7 +19,10 @@ import { memberStatusCodes, type MemberEventKind, type SerfMember } from '../ser
 import type { NodeWrite } from '../state/index.js';
 import { LocalAgent } from './local-agent.js';
 import { UserEvents, userEventPrefix } from './user-events.js';
+import { RemoteExec } from './remote-exec.js';
+import { nodeRexecLauncher } from './remote-exec-process.js';
 import { KeyringManager } from './keyring-manager.js';
+import { AgentWatches, watchAddress } from './watches.js';
 import { selfDocument } from './self.js';
 import { ServerRole } from './server-role.js';
 import { ClientRole } from './client-role.js';
@@ -45,7 +48,11 @@ export class Agent implements AgentApi {
   readonly dns: AgentDns;
   readonly gossip: AgentGossip;
   readonly userEvents: UserEvents;
+  /** Runs `muster exec` jobs (when disable_remote_exec is false). */
+  readonly remoteExec: RemoteExec;
   readonly keyring: KeyringManager;
+  /** The `watches` of the config files, run against this agent's own HTTP API. */
+  readonly watches: AgentWatches;
   /** Bound HTTP addresses (`ip:port`), once started. */
   readonly httpAddrs: string[] = [];
   private readonly logger: Logger;
@@ -120,8 +127,18 @@ export class Agent implements AgentApi {
       eventLTime: () => this.gossip.lan.serf.eventClock.time(),
       // Through a server, as Consul's Internal.EventFire (where ACLs will apply); gossip then reaches every agent.
       fire: (encoded, { name, datacenter }) => this.delegate.eventFire(datacenter, name, encoded),
+      ...(config.disableRemoteExec ? {} : { remoteExec: (msg) => this.remoteExec.handle(msg) }),
+    });
+    this.remoteExec = new RemoteExec({
+      nodeName: config.nodeName,
+      datacenter: config.datacenter,
+      server: this.delegate,
+      launcher: nodeRexecLauncher,
+      clock: deps.clock,
+      logger: this.logger,
     });
     this.keyring = new KeyringManager(config.datacenter, this.logger);
+    this.watches = new AgentWatches({ clock: deps.clock, logger: this.logger, clientConfig: () => ({ address: watchAddress(this.httpAddrs) }), env: process.env });
     this.http = new HttpApi({
       server: this.delegate,
       agent: this,
@@ -151,6 +168,12 @@ export class Agent implements AgentApi {
     const c = this.config;
     if (c.pidFile) writeFileSync(c.pidFile, `${process.pid}`);
     try {
+      let watches;
+      try {
+        watches = AgentWatches.parse(c);
+      } catch (err) {
+        throw new MusterError('ERR_CONFIG', `Error starting agent: ${(err as Error).message}`);
+      }
       if (c.ports.http !== -1) {
         for (const host of c.httpAddrs) {
           let a;
@@ -178,6 +201,7 @@ export class Agent implements AgentApi {
       }
       this.ops.start();
       this.http.open();
+      this.watches.start(watches);
       try {
         await this.gossip.joinAtStart();
       } catch (err) {
@@ -257,6 +281,7 @@ export class Agent implements AgentApi {
     if (this.stopped) return;
     this.stopped = true;
     if (!options.quiet) this.logger.info('Requesting shutdown');
+    void this.watches.stop();
     await this.http.close();
     await this.dns.close();
     await this.gossip.close();

@@ -4,6 +4,7 @@
  * and exit 1. SIGHUP re-reads the config files and applies what can change live (log level).
  */
 import { ConfigError, loadConfig, type LoadOptions, type RuntimeConfig } from '../config/index.js';
+import { AgentWatches } from './watches.js';
 import { LogSink, MusterError, SeededRng, type Clock, type Logger, type Timer } from '../lib/index.js';
 import { Agent } from './agent.js';
 import { readHostFacts } from './host.js';
@@ -139,9 +140,17 @@ function reload(opts: AgentLoadOptions, sink: LogSink, logger: Logger, agent: Ag
   log.info('Reloading configuration...');
   try {
     const { config } = loadConfig({ ...opts, host: readHostFacts() });
+    // Every part is checked before anything changes: a broken watch keeps the old config whole.
+    let watches;
+    try {
+      watches = AgentWatches.parse(config);
+    } catch (err) {
+      throw new MusterError('ERR_CONFIG', `Failed reloading watches: ${(err as Error).message}`);
+    }
     const applyDns = agent.dns.prepareReload(config);
     agent.localAgent.applyConfig(config);
     applyDns();
+    agent.watches.replace(watches);
     sink.level = config.logLevel;
   } catch (err) {
     log.error('Failed to reload configs', { error: (err as Error).message });

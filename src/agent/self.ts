@@ -98,6 +98,7 @@ function agentSettings(c: RuntimeConfig): Record<string, unknown> {
     DevMode: c.devMode,
     DisableAnonymousSignature: raw['disable_anonymous_signature'] === true,
     DisableHostNodeID: c.disableHostNodeID,
+    DisableRemoteExec: c.disableRemoteExec,
     DisableUpdateCheck: raw['disable_update_check'] === true,
     EnableDebug: c.enableDebug,
     EnableLocalScriptChecks: c.enableLocalScriptChecks,

@@ -68,6 +68,8 @@ export interface RuntimeConfig {
   pidFile: string;
   enableDebug: boolean;
   disableHostNodeID: boolean;
+  /** disable_remote_exec: refuse `muster exec` jobs (Consul's default: true). */
+  disableRemoteExec: boolean;
   /** The merged sources, for /v1/agent/self's DebugConfig. */
   raw: Raw;
 }
@@ -177,6 +179,7 @@ export function buildRuntime(raw: Raw, host: HostFacts, devMode: boolean): Runti
     pidFile: str(raw, 'pid_file'),
     enableDebug: bool(raw, 'enable_debug'),
     disableHostNodeID: bool(raw, 'disable_host_node_id'),
+    disableRemoteExec: bool(raw, 'disable_remote_exec'),
     raw,
   };
 }

@@ -93,7 +93,8 @@ function validateValue(t: SchemaType, value: unknown, path: string, errors: stri
     errors.push(`'${path}' expected type '${typeLabel(t)}', got unconvertible type '${goTypeName(value)}', value: '${short(value)}'`);
     return undefined;
   };
-  if (t === 'any') return value;
+  // One HCL `watches { ... }` block is a list of one watch, so sources append as in Consul.
+  if (t === 'any') return path === 'watches' && isObject(value) ? [value] : value;
   if (t === 'string') return typeof value === 'string' ? value : wrong();
   if (t === 'bool') return typeof value === 'boolean' ? value : wrong();
   if (t === 'int') return typeof value === 'number' && Number.isInteger(value) ? value : wrong();

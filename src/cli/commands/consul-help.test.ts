@@ -64,6 +64,8 @@ const cases = [
   'event',
   'keygen',
   'keyring',
+  'watch',
+  'exec',
 ];
 
 describe('help against Consul 1.8.7', () => {

@@ -9,6 +9,7 @@ import { CatalogDatacentersCommand } from './catalog/datacenters.js';
 import { CatalogNodesCommand } from './catalog/nodes.js';
 import { CatalogServicesCommand } from './catalog/services.js';
 import { EventCommand } from './event.js';
+import { ExecCommand } from './exec.js';
 import { LockCommand } from './lock.js';
 import { MaintCommand } from './maint.js';
 import { MembersCommand } from './members.js';
@@ -40,6 +41,7 @@ import { SnapshotSaveCommand } from './snapshot/save.js';
 import { SnapshotCommand } from './snapshot/snapshot.js';
 import { ValidateCommand } from './validate.js';
 import { VersionCommand } from './version.js';
+import { WatchCommand } from './watch.js';
 
 export const commands = new Map<string, CommandFactory>([
   ['agent', () => new AgentCommand()],
@@ -48,6 +50,7 @@ export const commands = new Map<string, CommandFactory>([
   ['catalog nodes', () => new CatalogNodesCommand()],
   ['catalog services', () => new CatalogServicesCommand()],
   ['event', () => new EventCommand()],
+  ['exec', () => new ExecCommand()],
   ['lock', () => new LockCommand()],
   ['maint', () => new MaintCommand()],
   ['members', () => new MembersCommand()],
@@ -81,6 +84,7 @@ export const commands = new Map<string, CommandFactory>([
   ['snapshot save', () => new SnapshotSaveCommand()],
   ['validate', () => new ValidateCommand()],
   ['version', () => new VersionCommand()],
+  ['watch', () => new WatchCommand()],
 ]);
 
 export { AgentCommand, ValidateCommand, InfoCommand, KvCommand, KvDeleteCommand, KvExportCommand, KvGetCommand, KvImportCommand, KvPutCommand, LeaveCommand, VersionCommand };
