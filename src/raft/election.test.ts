@@ -161,10 +161,16 @@ describe('the start lease', () => {
 });
 
 describe('votes and the configuration', () => {
-  it('a candidate that is not a voter of our configuration gets no vote', () => {
+  it('a candidate that is not a voter of our configuration gets our vote for an up-to-date log only (thesis §4.1)', () => {
     const net = new TestNetwork(['a', 'b', 'c'], { node: { startLease: false } });
     const a = net.raft('a');
+    // Our configuration may be stale: the candidate may be a voter of a newer one we lack.
     a.step({ type: 'vote', from: 'zz', to: 'a', term: 5, lastIndex: 9, lastTerm: 4, transfer: false });
-    expect(drainMessages(a)).toEqual([expect.objectContaining({ type: 'vote-response', reject: true })]);
+    expect(drainMessages(a)).toEqual([expect.objectContaining({ type: 'vote-response', reject: false })]);
+    // A server removed long ago has a stale log: no vote, and (pre-vote first) no term raised.
+    const b = net.raft('b');
+    b.step({ type: 'pre-vote', from: 'zz', to: 'b', term: 5, lastIndex: 0, lastTerm: 0, transfer: false });
+    expect(drainMessages(b)).toEqual([expect.objectContaining({ type: 'pre-vote-response', reject: true })]);
+    expect(b.term).toBe(1);
   });
 });

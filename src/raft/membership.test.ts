@@ -90,12 +90,32 @@ describe('membership', () => {
     settle(net);
     expect(net.appliedTexts('b')).toEqual(['x']);
     expect(net.appliedTexts('c')).toEqual([]);
-    // c learnt its removal before it was cut off, and never campaigns.
+    // c learnt its removal before it was cut off. Not knowing that it committed, it may still
+    // campaign (thesis §4.2.2), but with pre-votes only: its term never moves.
     expect(net.raft('c').status().configuration.servers.map((s) => s.id)).toEqual(['a', 'b']);
     const term = net.raft('c').term;
     net.isolate('c');
     for (let i = 0; i < 100; i++) net.tick('c');
-    expect(net.raft('c').status()).toMatchObject({ role: 'follower', term });
+    expect(net.raft('c').status().term).toBe(term);
+    expect(net.raft('c').status().role).not.toBe('leader');
+  });
+
+  it('a leader that removed itself and stepped down before the change committed still campaigns: only it can win (thesis Fig. 4.6)', () => {
+    const net = new TestNetwork(['a', 'b'], { node: { startLease: false } });
+    net.elect('a');
+    net.isolate('a');
+    expect(net.raft('a').proposeConfigurationChange({ op: 'remove', id: 'a' })).toHaveProperty('index', 3);
+    net.processAll();
+    // Cut off from b, a steps down (check-quorum) with {b} in force but uncommitted.
+    for (let i = 0; i < 100 && net.raft('a').status().role === 'leader'; i++) net.tick('a');
+    expect(net.raft('a').status()).toMatchObject({ role: 'follower', commit: 2 });
+    expect(net.raft('a').status().configuration.servers.map((s) => s.id)).toEqual(['b']);
+    net.heal();
+    // b needs a's vote, which a refuses (b's log is shorter): a must be elected, commit {b}, step down.
+    for (let i = 0; i < 200 && net.leader() !== 'b'; i++) settle(net, 1);
+    expect(net.leader()).toBe('b');
+    expect(net.raft('b').status().configuration.servers.map((s) => s.id)).toEqual(['b']);
+    expect(net.raft('b').status().commit).toBeGreaterThanOrEqual(3);
   });
 
   it('a removed leader keeps leading until the change commits, then steps down; the others elect a leader', () => {

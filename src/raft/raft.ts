@@ -179,14 +179,24 @@ export class RaftNode {
     return (this.leaderId !== '' && this.electionElapsed < this.opts.electionTicks) || this.bootLease;
   }
 
+  /**
+   * Who may campaign: a voter of its latest configuration, and while that configuration is not
+   * known committed any server of a non-empty one: a leader that removed itself and stepped
+   * down before the change committed may hold the only log that can win (thesis §4.2.2 and
+   * Fig. 4.6: it "should still start new elections, as it might still be needed until the Cnew
+   * entry is committed"; hashicorp/raft 1.2's runFollower). Its own vote counts only where it
+   * is a voter (VoteTally).
+   */
   private promotable(): boolean {
-    return isVoter(this.membership.configuration, this.id) && this.log.pendingSnapshot === undefined;
+    const m = this.membership;
+    const pending = m.index > this.log.committed && m.configuration.servers.length > 0;
+    return (isVoter(m.configuration, this.id) || pending) && this.log.pendingSnapshot === undefined;
   }
 
   // ---- elections ----
 
   private handleVote(m: VoteMessage): void {
-    const st = { term: this.term_, vote: this.vote, leader: this.leaderId, configuration: this.membership.configuration, log: this.log };
+    const st = { term: this.term_, vote: this.vote, leader: this.leaderId, log: this.log };
     const type = m.type === 'vote' ? 'vote-response' : 'pre-vote-response';
     if (!grantsVote(st, m)) {
       this.send({ type, from: this.id, to: m.from, term: this.term_, reject: true });

@@ -8,34 +8,37 @@
  * - log matching: the ChainBook (chain.ts), for every entry stored durably or applied;
  * - commit durable: when a leader's commit advances, the entry there is durable (fsynced) on a
  *   quorum of voters;
- * - leader completeness: a new leader's log holds every committed entry (committed = applied
- *   anywhere, or reached by a leader's commit index), across crashes and restarts;
+ * - leader completeness: a new leader of term T holds every entry committed in a term before T
+ *   (committed = applied anywhere, or reached by a leader's commit index), across crashes and
+ *   restarts (a vote granted long ago may elect a leader of an old term after later terms
+ *   committed entries: it need not hold those);
  * - state machine safety: every server applies the same entry at an index (apply chains);
  * - state hash: equal FSM state hashes (state/snapshot.ts stateHash) at equal applied index,
- *   snapshot installs included.
+ *   snapshot installs included;
+ * - the membership checkers of config-checks.ts (committed configurations one server apart here).
  * Pure.
  */
 import type { Configuration, Entry, Message } from '../../raft/index.js';
 import { quorumSize, voterIds } from '../../raft/index.js';
 import type { RaftLog } from '../../raft/log.js';
 import { ChainBook } from './chain.js';
+import { CommittedConfigs } from './config-checks.js';
 import { SimFailure } from './failure.js';
 import type { CheckerName } from './failure.js';
 import type { SimDisk } from './sim-disk.js';
 
 export class Checkers {
   readonly book = new ChainBook();
+  readonly configs = new CommittedConfigs();
   /** Checkers switched off (a mutation test shows another one still catches its bug). */
   readonly disabled = new Set<CheckerName>();
   readonly leaderOfTerm = new Map<number, string>();
   /** committedTerm[i]: the term of the committed entry at index i. */
   private readonly committedTerm: number[] = [];
+  /** commitTerm[i]: the term of the leader that committed index i (its own term when first seen applied). */
+  private readonly commitTerm: number[] = [];
   private readonly hashAt = new Map<number, string>();
   readonly stats = { leaders: 0, committed: 0, hashChecks: 0, completenessChecks: 0 };
-
-  get maxCommitted(): number {
-    return this.committedTerm.length - 1;
-  }
 
   /** `id` leads `term` (seen in its Ready, or from a leader-only message it sent). */
   leader(id: string, term: number): void {
@@ -65,31 +68,47 @@ export class Checkers {
 
   /**
    * A leader's commit index reached `commit` (of term `term` in its log): that entry must be
-   * durable on a quorum of the voters of `configuration`; everything up to it is committed.
+   * durable on a quorum of the voters of the configuration in force when the leader decided it.
+   * That is `configuration` or, if the leader appended another one since (its commit is
+   * checked after the Ready that carries it), the one before it (`previous()`): a new
+   * configuration is only proposed once the one before it committed, so there is at most one.
+   * Everything up to `commit` is committed.
    */
-  leaderCommitted(id: string, log: RaftLog, from: number, commit: number, configuration: Configuration, disks: ReadonlyMap<string, SimDisk>): void {
+  leaderCommitted(id: string, leaderTerm: number, log: RaftLog, from: number, commit: number, configuration: Configuration,
+    previous: () => Configuration | undefined, disks: ReadonlyMap<string, SimDisk>): void {
     const term = log.term(commit);
     if (term === undefined) return; // compacted already: it was checked when it committed
-    const voters = voterIds(configuration);
-    const holding = voters.filter((v) => disks.get(v)?.holds(commit, term) === true);
-    if (holding.length < quorumSize(voters.length) && !this.disabled.has('commit-durable')) {
-      throw new SimFailure('commit-durable', `${id} committed ${commit} (term ${term}) but only ${holding.join(',') || 'nobody'} of ${voters.join(',')} stored it durably`);
+    const durable = (c: Configuration): { ok: boolean; holding: string[]; voters: string[] } => {
+      const voters = voterIds(c);
+      const holding = voters.filter((v) => disks.get(v)?.holds(commit, term) === true);
+      return { ok: holding.length >= quorumSize(voters.length), holding, voters };
+    };
+    const now = durable(configuration);
+    const before = now.ok ? undefined : previous();
+    if (!now.ok && !(before !== undefined && durable(before).ok) && !this.disabled.has('commit-durable')) {
+      throw new SimFailure('commit-durable', `${id} committed ${commit} (term ${term}) but only ${now.holding.join(',') || 'nobody'} of ${now.voters.join(',')} stored it durably`);
     }
-    for (let i = Math.max(from + 1, log.firstIndex()); i <= commit; i++) this.committed(id, i, log.term(i) as number, 'committed');
+    for (let i = Math.max(from + 1, log.firstIndex()); i <= commit; i++) this.committed(id, i, log.term(i) as number, leaderTerm, 'committed');
   }
 
   /** `id` applied `e` with apply chain `chain` (recorded in the book: Log Matching too). */
   applied(id: string, e: Entry, chain: number): void {
-    this.committed(id, e.index, e.term, 'applied');
+    this.committed(id, e.index, e.term, e.term, 'applied');
     this.book.record(id, e.index, e.term, chain, 'applied');
+    if (e.type === 'configuration') this.configs.committed(id, e.index, e.data);
   }
 
-  private committed(id: string, index: number, term: number, how: string): void {
+  private committed(id: string, index: number, term: number, commitTerm: number, how: string): void {
     const t = this.committedTerm;
-    while (t.length <= index) t.push(0);
+    const c = this.commitTerm;
+    while (t.length <= index) {
+      t.push(0);
+      c.push(0);
+    }
     const known = t[index] as number;
     if (known === 0) {
       t[index] = term;
+      c[index] = commitTerm;
       this.stats.committed++;
     } else if (known !== term) {
       throw new SimFailure('state-machine-safety', `${id} ${how} entry ${index} of term ${term}, but entry ${index} of term ${known} was committed`);
@@ -108,18 +127,19 @@ export class Checkers {
     return this.hashAt.get(index);
   }
 
-  /** A new leader's log holds every committed entry at or above its first index. */
+  /** A new leader of `term` holds every entry committed in an earlier term, at or above its first index. */
   newLeader(id: string, term: number, log: RaftLog): void {
     this.stats.completenessChecks++;
     const t = this.committedTerm;
     const snap = log.firstIndex() - 1;
-    if (this.maxCommitted > log.lastIndex()) {
-      throw new SimFailure('leader-completeness', `${id} leads term ${term} with a log ending at ${log.lastIndex()}, but ${this.maxCommitted} was committed`);
-    }
     for (let i = Math.max(1, snap); i < t.length; i++) {
       const want = t[i] as number;
+      if (want === 0 || (this.commitTerm[i] as number) >= term) continue;
+      if (i > log.lastIndex()) {
+        throw new SimFailure('leader-completeness', `${id} leads term ${term} with a log ending at ${log.lastIndex()}, but ${i} was committed in term ${this.commitTerm[i]}`);
+      }
       const have = log.term(i);
-      if (want !== 0 && have !== undefined && have !== want) {
+      if (have !== undefined && have !== want) {
         throw new SimFailure('leader-completeness', `${id} leads term ${term} with entry ${i} of term ${have}, but entry ${i} of term ${want} was committed`);
       }
     }

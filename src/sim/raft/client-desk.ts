@@ -3,13 +3,22 @@
  * and answers them when their entry is applied, or refuses them when that index was taken by
  * another entry (the write can never commit); runs reads through readIndex and answers them
  * once the state machine reached the read's index. Everything is dropped at a crash (the
- * clients time out). Pure.
+ * clients time out). Membership changes wait here too, as RaftDriver's proposals do: settled
+ * when their entry is applied, failed when another entry takes the index, when leadership is
+ * lost, or at a crash. Pure.
  */
 import { encode } from '../../lib/index.js';
 import type { KVSCommand } from '../../fsm/index.js';
 import type { Entry, RaftNode, ReadState } from '../../raft/index.js';
 import type { KvOutput } from '../linearizability/index.js';
 import type { ClientRequest, ClientResponse } from './protocol.js';
+
+/** The outcome of a membership change: undefined when committed and applied, else why not. */
+export type ChangeDone = (error: string | undefined) => void;
+
+/** RaftDriver's texts (raftio/errors.ts: hashicorp/raft's ErrLeadershipLost, ErrRaftShutdown). */
+export const leadershipLostText = 'leadership lost while committing log';
+export const shutdownText = 'raft is already shutdown';
 
 interface Waiter {
   client: number;
@@ -23,6 +32,7 @@ export class ClientDesk {
   private readonly reads = new Map<string, Waiter & { key: string }>();
   private readWaits: (Waiter & { key: string; index: number })[] = [];
   private readSeq = 0;
+  private readonly changes = new Map<number, { term: number; done: ChangeDone }>();
 
   constructor(
     private readonly reply: (client: number, r: ClientResponse) => void,
@@ -35,6 +45,26 @@ export class ClientDesk {
     this.proposals.clear();
     this.reads.clear();
     this.readWaits = [];
+    this.failChanges(shutdownText, Infinity);
+  }
+
+  /** A membership change proposed at (index, term): `done` when it is settled. */
+  change(index: number, term: number, done: ChangeDone): void {
+    this.changes.set(index, { term, done });
+  }
+
+  /** This server stopped leading: its changes may still commit, or not (hashicorp's ErrLeadershipLost). */
+  leadershipLost(): void {
+    this.failChanges(leadershipLostText, Infinity);
+  }
+
+  private failChanges(why: string, upTo: number): void {
+    if (this.changes.size === 0) return;
+    for (const [i, c] of [...this.changes]) {
+      if (i > upTo) continue;
+      this.changes.delete(i);
+      c.done(why);
+    }
   }
 
   /** A request arrived; `readNow` answers a read from local state (the stale-read bug). */
@@ -61,6 +91,11 @@ export class ClientDesk {
 
   /** Entry `e` was applied with `output` (undefined for a no-op or configuration). */
   applied(e: Entry, output: KvOutput | undefined): void {
+    const c = this.changes.get(e.index);
+    if (c !== undefined) {
+      this.changes.delete(e.index);
+      c.done(c.term === e.term ? undefined : leadershipLostText);
+    }
     const p = this.proposals.get(e.index);
     if (p === undefined) return;
     this.proposals.delete(e.index);
@@ -71,6 +106,7 @@ export class ClientDesk {
   /** A snapshot replaced the state up to `index`: proposals inside it stay unanswered (unknown). */
   snapshotInstalled(index: number): void {
     for (const i of [...this.proposals.keys()]) if (i <= index) this.proposals.delete(i);
+    this.failChanges(leadershipLostText, index);
   }
 
   readStates(states: readonly ReadState[]): void {

@@ -12,10 +12,14 @@ export type CheckerName =
   | 'leader-completeness'
   | 'state-machine-safety'
   | 'state-hash'
+  | 'config-in-force'
+  | 'config-change'
+  | 'quorum-overlap'
   | 'linearizability'
   | 'liveness-leader'
   | 'liveness-ops'
   | 'convergence'
+  | 'disruption'
   | 'core-assertion'
   | 'sim';
 

@@ -37,6 +37,7 @@ export function figure8(bugs: BugName[], seed = 1): ScenarioResult {
       lossProb: 0, dupProb: 0, clientLossProb: 0, clogProb: 0, partitionProb: 0, crashProb: 0, restartAllProb: 0,
       newLeaderCrashProb: 0, slowDiskProb: 0, transferProb: 0, clients: 1, thinkMeanMs: 1e12, driftMax: 0,
       maxEntriesPerAppend: 1, maxInflightAppends: 1, crashKeepProb: 1, snapshotEvery: 1_000_000,
+      spares: 0, leaveProb: 0, rejoinProb: 0, cleanupDeadServers: false, addVoterProb: 0,
     },
   });
   const c = new Cluster(swarm, 400);

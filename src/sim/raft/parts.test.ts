@@ -10,7 +10,7 @@ import { EventQueue } from './event-queue.js';
 import { SimFailure } from './failure.js';
 import { SimDisk } from './sim-disk.js';
 import { SimNetwork } from './sim-network.js';
-import { drawSwarm, formatSwarm, leaderBoundMs } from './swarm.js';
+import { MEMBERSHIP_ON, SPARES_MAX, drawSwarm, formatSwarm, leaderBoundMs, membershipOn } from './swarm.js';
 
 const entry = (index: number, term: number, text = `e${index}`): Entry => ({ index, term, type: 'command', data: new TextEncoder().encode(text) });
 
@@ -121,6 +121,15 @@ describe('swarm', () => {
     const s = drawSwarm(5, { nodes: 5, safetyMs: 100, patch: { driftMax: 0 } });
     expect([s.nodes, s.safetyMs, s.driftMax]).toEqual([5, 100, 0]);
     expect(leaderBoundMs(s)).toBe(10 * 2 * s.electionTicks * s.tickMs);
+  });
+
+  it('switches membership changes on in about 40% of the seeds; off, no spare joins, nobody leaves or is cleaned up', () => {
+    const swarms = Array.from({ length: 200 }, (_, i) => drawSwarm(i));
+    const on = swarms.filter(membershipOn).length;
+    expect(on).toBeGreaterThan(200 * MEMBERSHIP_ON * 0.7);
+    expect(on).toBeLessThan(200 * MEMBERSHIP_ON * 1.3);
+    for (const s of swarms.filter((x) => !membershipOn(x))) expect([s.spares, s.leaveProb, s.cleanupDeadServers]).toEqual([0, 0, false]);
+    expect(swarms.some((s) => s.spares === SPARES_MAX && s.leaveProb > 0)).toBe(true);
   });
 
   it('switches fault classes on and off across seeds (swarm testing)', () => {

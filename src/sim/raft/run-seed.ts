@@ -3,10 +3,13 @@
  *
  * 1. safety: swarm.safetyMs of simulated time with faults on, clients running, every checker
  *    live (checkers.ts);
- * 2. liveness: heal everything (all servers up, no loss, no cuts, fast disks). A leader must
- *    exist within leaderBoundMs (10 x the longest election timeout); within twice that, every
- *    open client operation must end and every client must complete its final write and read,
- *    and all servers must apply up to the leader's commit with equal state hashes.
+ * 2. liveness: heal everything (all servers up, no loss, no cuts, fast disks, no new membership
+ *    change). A leader must exist within leaderBoundMs (10 x the longest election timeout);
+ *    within twice that, every open client operation must end and every client must complete
+ *    its final write and read, and every server of the final configuration must apply up to
+ *    the leader's commit with equal state hashes. With membership changes on, servers outside
+ *    the final configuration (removed, still running, maybe campaigning) must then not disrupt
+ *    it for QUIET_ELECTIONS longest election timeouts.
  *
  * Then the recorded KV history must be linearizable (checkKvHistory, Wing-Gong). A failure
  * names the checker, the seed, the swarm, the servers' state and the trace's last events. Pure.
@@ -16,7 +19,7 @@ import { checkKvHistory } from '../linearizability/index.js';
 import { Cluster } from './cluster.js';
 import { SimFailure } from './failure.js';
 import type { CheckerName } from './failure.js';
-import { drawSwarm, formatSwarm, leaderBoundMs } from './swarm.js';
+import { drawSwarm, formatSwarm, leaderBoundMs, maxElectionMs, membershipOn } from './swarm.js';
 import type { BugName, Swarm } from './swarm.js';
 
 export interface RunOptions {
@@ -57,6 +60,17 @@ export interface RunStats {
   snapshotsInstalled: number;
   messages: number;
   hashChecks: number;
+  /** Membership: spares started, committed configuration entries after the bootstrap one, and changes by kind. */
+  joins: number;
+  configChanges: number;
+  adds: number;
+  promotes: number;
+  removes: number;
+  /** Leaders that removed themselves (Consul's leave) and stepped down once that committed. */
+  removedLeaderStepDowns: number;
+  leaves: number;
+  rejoins: number;
+  changesFailed: number;
   /** Times an injected bug changed the driver's behaviour. */
   bugFired: number;
   linearizability: 'ok' | 'unknown' | 'failed' | 'skipped';
@@ -75,6 +89,11 @@ export interface RunResult {
 
 export const TRACE_LINES = 60;
 export const DEFAULT_LINEARIZABILITY_STEPS = 5_000_000;
+/**
+ * After convergence, with membership on: this many longest election timeouts with no disruption
+ * (one is enough for every removed server's randomized election timer to fire at least once).
+ */
+export const QUIET_ELECTIONS = 1;
 
 export function runSeed(seed: number, options: RunOptions = {}): RunResult {
   const swarm = drawSwarm(seed, { nodes: options.nodes, safetyMs: options.safetyMs, bugs: options.bugs, patch: options.patch });
@@ -89,12 +108,12 @@ export function runSeed(seed: number, options: RunOptions = {}): RunResult {
     c.q.runUntil(swarm.safetyMs);
     const heal = c.q.now;
     const bound = leaderBoundMs(swarm);
-    c.nemesis.heal();
+    c.heal();
     for (const cl of c.clients) cl.finish();
     const clientsDone = (): boolean => c.clients.every((cl) => cl.done);
     c.q.runUntil(heal + 2 * bound, () => {
       if (leaderAt === undefined && c.leader() !== undefined) leaderAt = c.q.now;
-      return leaderAt !== undefined && clientsDone() && converged(c);
+      return leaderAt !== undefined && clientsDone() && c.converged();
     });
     if (leaderAt === undefined || leaderAt > heal + bound) {
       throw new SimFailure('liveness-leader', `no leader within ${bound.toFixed(0)}ms after the heal at ${heal.toFixed(1)}ms`);
@@ -103,9 +122,10 @@ export function runSeed(seed: number, options: RunOptions = {}): RunResult {
       const open = c.clients.filter((cl) => !cl.done).map((cl) => `c${cl.id}`);
       throw new SimFailure('liveness-ops', `client operations still open ${(2 * bound).toFixed(0)}ms after the heal: ${open.join(', ')}`);
     }
-    if (!converged(c)) throw new SimFailure('convergence', `servers did not converge within ${(2 * bound).toFixed(0)}ms after the heal`);
-    const hashes = new Set(c.servers.map((s) => s.stateHash()));
+    if (!c.converged()) throw new SimFailure('convergence', `servers did not converge within ${(2 * bound).toFixed(0)}ms after the heal`);
+    const hashes = new Set(c.finalMembers().map((s) => s.stateHash()));
     if (hashes.size !== 1) throw new SimFailure('convergence', `servers applied the same index with different states: ${[...hashes].join(' ')}`);
+    if (membershipOn(swarm)) checkQuiet(c);
     const lin = checkKvHistory(c.recorder.operations(), { stepsMax: options.linearizabilitySteps ?? DEFAULT_LINEARIZABILITY_STEPS });
     linearizability = lin.ok === true ? 'ok' : lin.ok === 'unknown' ? 'unknown' : 'failed';
     if (lin.ok === false) throw new SimFailure('linearizability', lin.description);
@@ -125,14 +145,22 @@ export function replayCommand(seed: number, o: RunOptions): string {
   return parts.join(' ');
 }
 
-/** Every server up, a leader with a commit of its term, everyone applied exactly up to it. */
-function converged(c: Cluster): boolean {
-  const l = c.leader();
-  const raft = l?.raft;
-  if (raft === undefined) return false;
-  const commit = raft.log.committed;
-  if (raft.log.term(commit) !== raft.term) return false;
-  return c.servers.every((s) => s.raft !== undefined && s.applied === commit && s.raft.log.committed === commit);
+/**
+ * Removed servers keep running (and, if they never learnt of their removal, campaigning): for
+ * QUIET_ELECTIONS longest election timeouts after convergence, no message from a server outside
+ * the final configuration may raise the term of a server in it, and none may lead.
+ */
+function checkQuiet(c: Cluster): void {
+  const inside = new Set(c.finalMembers().map((s) => s.id));
+  c.termWatch = (s, m, before) => {
+    if (inside.has(s.id) && !inside.has(m.from)) {
+      throw new SimFailure('disruption', `${m.from}, outside the configuration, raised ${s.id}'s term from ${before} to ${s.raft?.term ?? '?'} with a ${m.type}`);
+    }
+  };
+  c.q.runUntil(c.q.now + QUIET_ELECTIONS * maxElectionMs(c.swarm));
+  c.termWatch = undefined;
+  const outsider = c.servers.find((s) => !inside.has(s.id) && s.role === 'leader');
+  if (outsider !== undefined) throw new SimFailure('disruption', `${outsider.id}, outside the configuration, leads term ${outsider.raft?.term ?? '?'}`);
 }
 
 function toFailure(err: unknown, seed: number, c: Cluster): RunFailure {
@@ -162,6 +190,15 @@ function stats(c: Cluster, linearizability: RunStats['linearizability'], leaderA
     snapshotsInstalled: sum((x) => x.stats.snapshotsInstalled ?? 0, c.servers),
     messages: c.net.stats.sent,
     hashChecks: c.checkers.stats.hashChecks,
+    joins: c.operator.stats.joins,
+    configChanges: Math.max(0, c.checkers.configs.count - 1),
+    adds: c.operator.stats.adds + c.operator.stats.addVoters,
+    promotes: c.operator.stats.promotes,
+    removes: c.operator.stats.removes,
+    removedLeaderStepDowns: sum((x) => x.stats.removedStepDowns ?? 0, c.servers),
+    leaves: c.operator.stats.leaves,
+    rejoins: c.operator.stats.rejoins,
+    changesFailed: c.operator.stats.failed,
     bugFired: sum((x) => x.stats.bugFired ?? 0, c.servers),
     linearizability,
     leaderAfterHealMs: leaderAt === undefined ? undefined : Math.round(leaderAt - c.swarm.safetyMs),

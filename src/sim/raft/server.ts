@@ -11,26 +11,30 @@
  * entries (Fsm.snapshot + snapshotMetaAt + compact), streams snapshots to followers, and
  * restarts from what is durable after a crash. Client writes are proposed on the leader and
  * answered when their entry is applied; reads use readIndex ('quorum' for ?consistent, 'lease'
- * for Consul's default mode).
+ * for Consul's default mode); membership changes go through changeConfiguration, as
+ * RaftDriver's. A server of the initial cluster bootstraps its configuration; a spare starts
+ * empty and waits for a leader to add it.
  * Bug hooks (swarm.bugs) live here, never in the core. Pure.
  */
 import { SeededRng, assert, decode, encode } from '../../lib/index.js';
 import type { Rng } from '../../lib/index.js';
 import { Fsm } from '../../fsm/index.js';
 import type { Command } from '../../fsm/index.js';
-import { RaftNode } from '../../raft/index.js';
-import type { Entry, Message, Ready, Role, SnapshotMeta } from '../../raft/index.js';
-import { votersConfiguration } from '../../raft/test-helpers.js';
+import { RaftNode, isVoter } from '../../raft/index.js';
+import type { Configuration, ConfigurationChange, Entry, Message, Ready, Role, SnapshotMeta } from '../../raft/index.js';
 import { Store, kvsGet, stateHash } from '../../state/index.js';
 import type { SnapshotRecord } from '../../state/index.js';
 import type { KvOutput } from '../linearizability/index.js';
 import type { Checkers } from './checkers.js';
 import { ClientDesk } from './client-desk.js';
+import type { ChangeDone } from './client-desk.js';
+import { ConfigTrack, checkQuorumOverlap, checkRemovedLeader, configKey } from './config-checks.js';
 import type { EventQueue } from './event-queue.js';
 import { SimFailure } from './failure.js';
 import { commitPreviousTerm, forgetVote } from './bugs.js';
 import type { ClientRequest, ClientResponse } from './protocol.js';
 import { SimDisk } from './sim-disk.js';
+import { SnapshotShelf } from './snapshot-shelf.js';
 import type { StoredSnapshot } from './sim-disk.js';
 import type { SimNetwork } from './sim-network.js';
 import type { Swarm } from './swarm.js';
@@ -44,12 +48,15 @@ export interface ServerEnv {
   rng: Rng;
   checkers: Checkers;
   trace: Trace;
-  ids: readonly string[];
   server(id: string): SimServer | undefined;
+  /** Every server of the run, started or not. */
+  all: readonly SimServer[];
   disks: ReadonlyMap<string, SimDisk>;
   reply(client: number, r: ClientResponse): void;
   /** Called when this server becomes leader (the fault injector may crash it soon). */
   onLeader(s: SimServer): void;
+  /** Called when a message raised this server's term (the quiet check watches who disrupts). */
+  termRaised(s: SimServer, m: Message, before: number): void;
 }
 
 /**
@@ -57,10 +64,6 @@ export interface ServerEnv {
  * computes one there, so each is compared), and at snapshot installs and restarts.
  */
 const STATE_HASH_EVERY = 4;
-/** Snapshots a server keeps to stream (the newest ones). */
-const SNAPSHOTS_KEPT = 2;
-/** A sender learns that a snapshot stream failed after this many ticks (a connection timeout). */
-const STREAM_TIMEOUT_TICKS = 5;
 
 const utf8Decoder = new TextDecoder();
 
@@ -71,6 +74,8 @@ export class SimServer {
   /** Bumped at every crash and start: events of an earlier life are ignored. */
   incarnation = 0;
   slowDiskUntil = 0;
+  /** When it last started or crashed (gossip's failure detection). */
+  sinceMs = 0;
   private store = new Store();
   private fsm = new Fsm(this.store);
   private writing = false;
@@ -78,14 +83,17 @@ export class SimServer {
   private checkedCommit = 0;
   private appliedIndex = 0;
   private applyChain = 0;
-  private readonly snapshots = new Map<number, StoredSnapshot>();
-  private readonly incoming = new Map<number, Uint8Array>();
+  private readonly shelf: SnapshotShelf;
   private readonly desk: ClientDesk;
-  readonly stats = { starts: 0, snapshotsTaken: 0, snapshotsInstalled: 0, applied: 0, bugFired: 0 };
+  private readonly configs: ConfigTrack;
+  readonly stats = { starts: 0, snapshotsTaken: 0, snapshotsInstalled: 0, applied: 0, bugFired: 0, removedStepDowns: 0 };
 
-  constructor(readonly id: string, readonly tickMs: number, private readonly env: ServerEnv) {
+  /** `bootstrap`: the initial cluster's configuration (undefined for a spare, which joins later). */
+  constructor(readonly id: string, readonly tickMs: number, private readonly env: ServerEnv, private readonly bootstrap: Configuration | undefined) {
     this.disk = new SimDisk(id, env.checkers.book);
     this.desk = new ClientDesk(env.reply, () => this.raft?.status().leader ?? '');
+    this.configs = new ConfigTrack(id);
+    this.shelf = new SnapshotShelf(id, tickMs, env.q, env.net);
   }
 
   get up(): boolean {
@@ -107,9 +115,10 @@ export class SimServer {
     const { swarm, q, trace } = this.env;
     this.incarnation++;
     this.stats.starts++;
+    this.sinceMs = q.now;
     this.store = new Store();
     this.fsm = new Fsm(this.store);
-    this.snapshots.clear();
+    this.shelf.clear();
     const snap = this.disk.snapshot;
     this.appliedIndex = 0;
     this.applyChain = 0;
@@ -126,8 +135,9 @@ export class SimServer {
         maxInflightAppends: swarm.maxInflightAppends, trailingEntries: swarm.trailingEntries,
         maxCommittedEntriesPerReady: swarm.maxCommittedEntriesPerReady,
       },
-      { hardState, snapshot: snap?.meta, entries: this.disk.entries.slice(), bootstrap: votersConfiguration(this.env.ids) },
+      { hardState, snapshot: snap?.meta, entries: this.disk.entries.slice(), bootstrap: this.bootstrap },
     );
+    this.configs.reset(snap?.meta, this.disk.entries);
     this.role = 'follower';
     this.writing = false;
     this.lastHanded = this.raft.log.lastIndex();
@@ -143,8 +153,9 @@ export class SimServer {
     if (this.raft === undefined) return;
     this.raft = undefined;
     this.incarnation++;
+    this.sinceMs = this.env.q.now;
     const lost = this.disk.crash(this.env.rng, this.env.swarm.crashKeepProb);
-    this.incoming.clear();
+    this.shelf.clear();
     this.desk.clear();
     this.env.trace.add(this.env.q.now, this.id, `CRASH (lost ${lost} unsynced writes)`);
   }
@@ -171,7 +182,9 @@ export class SimServer {
   receive(m: Message): boolean {
     if (this.raft === undefined) return false;
     this.env.trace.add(this.env.q.now, this.id, 'recv', m);
+    const before = this.raft.term;
     this.raft.step(m);
+    if (this.raft.term !== before) this.env.termRaised(this, m, before);
     this.afterInput();
     return true;
   }
@@ -179,7 +192,7 @@ export class SimServer {
   /** The whole snapshot stream arrived: keep its data, then step the message. */
   receiveSnapshot(m: Message & { type: 'install-snapshot' }, data: Uint8Array): boolean {
     if (this.raft === undefined) return false;
-    this.incoming.set(m.snapshot.index, data);
+    this.shelf.arrived(m.snapshot.index, data);
     return this.receive(m);
   }
 
@@ -205,7 +218,7 @@ export class SimServer {
   }
 
   private sendSnapshot(m: Message & { type: 'install-snapshot' }): void {
-    const { net, q } = this.env;
+    const q = this.env.q;
     const inc = this.incarnation;
     let reported = false;
     const report = (ok: boolean): void => {
@@ -219,17 +232,7 @@ export class SimServer {
       this.raft.reportSnapshot(m.to, ok);
       this.processReady();
     };
-    const data = this.snapshots.get(m.snapshot.index)?.data;
-    if (data === undefined) {
-      q.after(this.tickMs, () => report(false));
-      return;
-    }
-    const timeout = (): void => q.after(STREAM_TIMEOUT_TICKS * this.tickMs, () => report(false));
-    net.sendServer(this.id, m.to, () => {
-      const ok = this.env.server(m.to)?.receiveSnapshot(m, data) === true;
-      if (ok) q.after(net.delayMs(), () => report(true));
-      else timeout();
-    }, timeout);
+    this.shelf.stream(m, (data) => this.env.server(m.to)?.receiveSnapshot(m, data) === true, report);
   }
 
   // ---- the driver loop ----
@@ -242,7 +245,7 @@ export class SimServer {
       const snap = rd.snapshot;
       let stored: StoredSnapshot | undefined;
       if (snap !== undefined) {
-        const data = this.incoming.get(snap.index);
+        const data = this.shelf.incomingData(snap.index);
         if (data === undefined) throw new SimFailure('sim', `${this.id}: installing snapshot ${snap.index} whose data never arrived`);
         stored = { meta: snap, data };
       }
@@ -286,9 +289,13 @@ export class SimServer {
       if (this.role === 'leader' && was !== 'leader') {
         checkers.leader(this.id, raft.term);
         checkers.newLeader(this.id, raft.term, raft.log);
+        checkQuorumOverlap(this.id, raft.term, this.env.all, (id) => this.env.disks.get(id)?.hardState.term ?? 0);
         this.env.q.after(0, () => this.env.onLeader(this));
       }
+      if (was === 'leader' && this.role !== 'leader' && !isVoter(raft.configuration, this.id)) this.stats.removedStepDowns++;
     }
+    this.configs.ready(rd.snapshot, rd.entries);
+    this.configs.check(raft);
     if (rd.snapshot !== undefined) this.lastHanded = rd.snapshot.index;
     if (this.role === 'leader') checkers.leaderEntries(this.id, raft.term, rd.entries, this.lastHanded);
     const last = rd.entries[rd.entries.length - 1];
@@ -301,10 +308,13 @@ export class SimServer {
     if (!sent) for (const m of rd.messages) this.send(m);
     if (stored !== undefined) this.installSnapshot(stored);
     this.apply(rd.committedEntries);
+    if (this.role !== 'leader') this.desk.leadershipLost(); // after applying, as RaftDriver does
     this.desk.readStates(rd.readStates);
     raft.advance(rd);
+    if (this.role === 'leader' && !isVoter(raft.configuration, this.id)) checkRemovedLeader(this.id, raft);
     if (this.role === 'leader' && raft.log.committed > this.checkedCommit) {
-      this.env.checkers.leaderCommitted(this.id, raft.log, this.checkedCommit, raft.log.committed, raft.configuration, this.env.disks);
+      const before = (): Configuration | undefined => this.configs.before(raft.configuration);
+      this.env.checkers.leaderCommitted(this.id, raft.term, raft.log, this.checkedCommit, raft.log.committed, raft.configuration, before, this.env.disks);
     }
     this.checkedCommit = Math.max(this.checkedCommit, raft.log.committed);
     this.maybeSnapshot();
@@ -336,16 +346,16 @@ export class SimServer {
     if (chain === undefined) throw new SimFailure('sim', `${this.id}: snapshot ${s.meta.index}/${s.meta.term} of an entry nobody applied`);
     this.applyChain = chain;
     this.appliedIndex = s.meta.index;
-    this.snapshots.set(s.meta.index, s);
+    this.shelf.keep(s);
     this.env.checkers.stateAt(this.id, s.meta.index, stateHash(this.store.state));
+    this.env.checkers.configs.snapshot(this.id, s.meta);
   }
 
   private installSnapshot(s: StoredSnapshot): void {
     this.env.trace.add(this.env.q.now, this.id, `install snapshot ${s.meta.index}/${s.meta.term}`);
     this.stats.snapshotsInstalled++;
     this.restoreFsm(s);
-    this.pruneSnapshots();
-    for (const i of [...this.incoming.keys()]) if (i <= s.meta.index) this.incoming.delete(i);
+    this.shelf.installed(s.meta.index);
     this.desk.snapshotInstalled(s.meta.index);
   }
 
@@ -356,24 +366,38 @@ export class SimServer {
     const snapIndex = log.snapshot?.index ?? 0;
     if (log.applied < snapIndex || log.applied - snapIndex < this.env.swarm.snapshotEvery) return;
     assert(log.applied === this.appliedIndex, `${this.id}: raft applied ${log.applied}, FSM ${this.appliedIndex}`);
-    const meta: SnapshotMeta = raft.snapshotMetaAt(log.applied);
+    let meta: SnapshotMeta = raft.snapshotMetaAt(log.applied);
+    if (this.env.swarm.bugs.includes('snapshot-latest-config') && configKey(raft.configuration) !== configKey(meta.configuration)) {
+      meta = { ...meta, configuration: raft.configuration };
+      this.stats.bugFired++;
+    }
     const data = encode([...this.fsm.snapshot().records]);
     const { firstIndex, ignored } = raft.compact(meta);
     if (ignored) return;
     this.stats.snapshotsTaken++;
     const s = { meta, data };
     this.disk.saveSnapshot(s, firstIndex);
-    this.snapshots.set(meta.index, s);
-    this.pruneSnapshots();
+    this.shelf.keep(s);
     this.env.trace.add(this.env.q.now, this.id, `snapshot at ${meta.index}/${meta.term}, log from ${firstIndex}`);
   }
 
-  private pruneSnapshots(): void {
-    const keep = [...this.snapshots.keys()].sort((a, b) => b - a).slice(0, SNAPSHOTS_KEPT);
-    for (const i of [...this.snapshots.keys()]) if (!keep.includes(i)) this.snapshots.delete(i);
-  }
+  // ---- clients and the operator ----
 
-  // ---- clients ----
+  /** One membership change, as RaftDriver.changeConfiguration: `done` when settled (client-desk.ts). */
+  changeConfiguration(change: ConfigurationChange, done: ChangeDone): void {
+    if (this.raft === undefined) {
+      done('raft is already shutdown');
+      return;
+    }
+    const r = this.raft.proposeConfigurationChange(change);
+    if ('error' in r) {
+      done(r.message);
+      return;
+    }
+    this.env.trace.add(this.env.q.now, this.id, `propose ${change.op} ${change.id} at ${r.index}`);
+    this.desk.change(r.index, r.term, done);
+    this.processReady();
+  }
 
   /** A client's request arrived (Consul's KV endpoint on this server; no forwarding: we redirect). */
   request(r: ClientRequest): void {

@@ -47,7 +47,7 @@ export class SimNetwork {
   }
 
   isCut(from: string, to: string): boolean {
-    return this.cut.has(`${from}>${to}`);
+    return this.cut.size > 0 && this.cut.has(`${from}>${to}`);
   }
 
   cutOneWay(from: string, to: string): void {
@@ -130,6 +130,7 @@ export class SimNetwork {
 
   private arrivalDelay(from: string, to: string): number {
     const d = this.delayMs();
+    if (this.clogUntil.size === 0) return d;
     const until = this.clogUntil.get(`${from}>${to}`);
     if (until === undefined || until <= this.q.now) return d;
     this.stats.clogged++;

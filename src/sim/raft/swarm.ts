@@ -19,9 +19,11 @@ export type BugName =
   /** A restarted server forgets the vote it cast in its current term. */
   | 'forget-vote'
   /** The sender's driver never reports the end of a snapshot stream (reportSnapshot). */
-  | 'lose-snapshot-report';
+  | 'lose-snapshot-report'
+  /** A snapshot records the latest configuration (maybe appended after its index, uncommitted) instead of the one at its index. */
+  | 'snapshot-latest-config';
 
-export const bugNames: readonly BugName[] = ['ack-before-fsync', 'commit-previous-term', 'stale-read', 'forget-vote', 'lose-snapshot-report'];
+export const bugNames: readonly BugName[] = ['ack-before-fsync', 'commit-previous-term', 'stale-read', 'forget-vote', 'lose-snapshot-report', 'snapshot-latest-config'];
 
 export type PartitionMode =
   /** One server cut off from every other, both ways. */
@@ -95,6 +97,27 @@ export interface Swarm {
   /** Simulated length of the safety phase (faults on). */
   safetyMs: number;
   bugs: BugName[];
+  // ---- membership (membership.ts); all off in the seeds where MEMBERSHIP_ON misses ----
+  /** Spare servers (0..2) that start during the safety phase: the leader adds them as non-voters, then promotes them. */
+  spares: number;
+  /** Per membership step (RECONCILE_MS): probability that a voter leaves (Consul's leave: the leader removes it; a leader removes itself). */
+  leaveProb: number;
+  /** Probability that the voter who leaves is the leader. */
+  leaveLeaderBias: number;
+  /** Voters never leave below this many (a leave needs one more). */
+  minVoters: number;
+  /** Per membership step: probability that a server that left comes back (the leader adds it again, with its old disk). */
+  rejoinProb: number;
+  /** Autopilot's CleanupDeadServers: failed voters are removed (fewer than half of them at a time). */
+  cleanupDeadServers: boolean;
+  /** Gossip marks a server failed once it has been down this long. */
+  failAfterMs: number;
+  /** Autopilot: a non-voter is promoted once live this long ... */
+  stabilizationMs: number;
+  /** ... and within this many entries of the leader's log (huge: promoted before it caught up). */
+  maxTrailingLogs: number;
+  /** Per change: probability that a new server is added as a voter at once (hashicorp's AddVoter, not caught up). */
+  addVoterProb: number;
 }
 
 export interface SwarmOverrides {
@@ -107,6 +130,10 @@ export interface SwarmOverrides {
 
 /** Probability that a fault class (loss, dup, clog, partition, crash, slow disk, transfer) is on for a seed. */
 export const FAULT_CLASS_ON = 0.6;
+/** Probability that membership changes are on for a seed (they cost: up to SPARES_MAX more servers). */
+export const MEMBERSHIP_ON = 0.4;
+/** Most spare servers a seed may have. */
+export const SPARES_MAX = 2;
 /** Default simulated safety phase: short, so the corpus of 1,000 seeds fits the test budget. */
 export const DEFAULT_SAFETY_MS = 4000;
 
@@ -161,8 +188,36 @@ export function drawSwarm(seed: number, o: SwarmOverrides = {}): Swarm {
     faultStepMs: 20,
     safetyMs: o.safetyMs ?? DEFAULT_SAFETY_MS,
     bugs: o.bugs ?? [],
+    ...drawMembership(rng),
   };
   return { ...swarm, ...o.patch };
+}
+
+type MembershipOptions = Pick<Swarm, 'spares' | 'leaveProb' | 'leaveLeaderBias' | 'minVoters' | 'rejoinProb' | 'cleanupDeadServers' |
+  'failAfterMs' | 'stabilizationMs' | 'maxTrailingLogs' | 'addVoterProb'>;
+
+/** Drawn last, so the options above stay what they were for every seed. */
+function drawMembership(rng: Rng): MembershipOptions {
+  const on = rng.next() < MEMBERSHIP_ON;
+  const m: MembershipOptions = {
+    spares: intIn(rng, 0, SPARES_MAX),
+    leaveProb: rng.next() < 0.75 ? round(uniform(rng, 0.005, 0.04), 4) : 0,
+    leaveLeaderBias: round(uniform(rng, 0, 0.7), 2),
+    minVoters: intIn(rng, 1, 3),
+    rejoinProb: rng.next() < 0.5 ? round(uniform(rng, 0.01, 0.08), 4) : 0,
+    cleanupDeadServers: rng.next() < 0.5,
+    failAfterMs: round(uniform(rng, 40, 400)),
+    stabilizationMs: round(rng.next() < 0.3 ? 0 : uniform(rng, 10, 400)),
+    maxTrailingLogs: rng.next() < 0.3 ? 1_000_000 : intIn(rng, 0, 40),
+    addVoterProb: rng.next() < 0.3 ? round(uniform(rng, 0.1, 0.5), 2) : 0,
+  };
+  if (!on) return { ...m, spares: 0, leaveProb: 0, rejoinProb: 0, cleanupDeadServers: false, addVoterProb: 0 };
+  return m;
+}
+
+/** Whether a swarm changes membership at all. */
+export function membershipOn(s: Swarm): boolean {
+  return s.spares > 0 || s.leaveProb > 0 || s.cleanupDeadServers;
 }
 
 /** The longest election timeout any server can have (ticks run up to driftMax slow). */

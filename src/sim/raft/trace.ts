@@ -12,31 +12,41 @@ export interface TraceRecord {
 }
 
 export class Trace {
-  private readonly ring: (TraceRecord | undefined)[];
+  // The ring as parallel arrays (no object per event: two events per message add up).
+  private readonly times: number[];
+  private readonly nodes: string[];
+  private readonly whats: string[];
+  private readonly msgs: (Message | undefined)[];
   private next = 0;
   private total = 0;
   /** When set, every record is also handed here (the runner's --seed replay streams it). */
   sink: ((line: string) => void) | undefined;
 
   constructor(readonly capacity: number) {
-    this.ring = new Array<TraceRecord | undefined>(capacity);
+    this.times = new Array<number>(capacity).fill(0);
+    this.nodes = new Array<string>(capacity).fill('');
+    this.whats = new Array<string>(capacity).fill('');
+    this.msgs = new Array<Message | undefined>(capacity).fill(undefined);
   }
 
   add(t: number, node: string, what: string, msg?: Message): void {
-    const r: TraceRecord = { t, node, what, msg };
-    this.ring[this.next] = r;
-    this.next = (this.next + 1) % this.capacity;
+    const i = this.next;
+    this.times[i] = t;
+    this.nodes[i] = node;
+    this.whats[i] = what;
+    this.msgs[i] = msg;
+    this.next = (i + 1) % this.capacity;
     this.total++;
-    if (this.sink !== undefined) this.sink(formatRecord(r));
+    if (this.sink !== undefined) this.sink(formatRecord({ t, node, what, msg }));
   }
 
   /** The last `n` records (oldest first), formatted. */
   lines(n = this.capacity): string[] {
     const out: string[] = [];
     const count = Math.min(n, this.capacity, this.total);
-    for (let i = count; i > 0; i--) {
-      const r = this.ring[(this.next - i + this.capacity) % this.capacity];
-      if (r !== undefined) out.push(formatRecord(r));
+    for (let k = count; k > 0; k--) {
+      const i = (this.next - k + this.capacity) % this.capacity;
+      out.push(formatRecord({ t: this.times[i] as number, node: this.nodes[i] as string, what: this.whats[i] as string, msg: this.msgs[i] }));
     }
     return out;
   }
