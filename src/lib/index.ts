@@ -3,6 +3,7 @@ export * from './clock.js';
 export * from './duration.js';
 export * from './errors.js';
 export * from './go-quote.js';
+export * from './go-os.js';
 export * as limits from './limits.js';
 export * from './logger.js';
 export * from './rng.js';

@@ -15,6 +15,7 @@
 import { createConnection, type Socket } from 'node:net';
 import { decode, encode, MusterError, type Logger } from '../lib/index.js';
 import { fromWireError, toWireError, type WireError } from './errors.js';
+import { frameOf } from './frame.js';
 import type { ProtocolHandler } from './listener.js';
 import { parseAddress } from './net-errors.js';
 import { RpcType } from './protocol.js';
@@ -31,12 +32,9 @@ export interface StreamReply {
 
 export type StreamServe = (request: unknown, body: AsyncIterable<Uint8Array>) => Promise<{ reply: unknown; body?: AsyncIterable<Uint8Array> }>;
 
+/** One header: the rpc protocol's frame (u32 length + msgpack). */
 function frame(value: unknown): Uint8Array {
-  const body = encode(value);
-  const out = new Uint8Array(4 + body.length);
-  new DataView(out.buffer).setUint32(0, body.length);
-  out.set(body, 4);
-  return out;
+  return frameOf(encode(value));
 }
 
 /** Pulls exact byte counts off a socket's chunks. */

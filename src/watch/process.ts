@@ -5,6 +5,7 @@
  * file or directory`, `exec: "x": executable file not found in $PATH`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { goErrnoText, goSignalName } from '../lib/index.js';
 
 export interface HandlerCommand {
   file: string;
@@ -20,25 +21,6 @@ export function scriptCommand(script: string, env: Record<string, string | undef
 export function subprocessCommand(args: readonly string[]): HandlerCommand | { error: string } {
   if (args.length === 0) return { error: 'need an executable to run' };
   return { file: args[0]!, args: args.slice(1) };
-}
-
-const goSignalNames: Partial<Record<NodeJS.Signals, string>> = {
-  SIGKILL: 'killed',
-  SIGTERM: 'terminated',
-  SIGINT: 'interrupt',
-  SIGHUP: 'hangup',
-  SIGQUIT: 'quit',
-  SIGABRT: 'aborted',
-  SIGSEGV: 'segmentation fault',
-  SIGPIPE: 'broken pipe',
-  SIGUSR1: 'user defined signal 1',
-  SIGUSR2: 'user defined signal 2',
-};
-
-function errnoText(e: unknown): string {
-  const code = (e as { code?: string }).code;
-  const texts: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', ENOTDIR: 'not a directory' };
-  return (code && texts[code]) ?? (e instanceof Error ? e.message : String(e));
 }
 
 /** How a run ended: null when the process exited 0. */
@@ -62,7 +44,7 @@ export function runHandlerProcess(cmd: HandlerCommand, opts: RunOptions): Promis
     try {
       child = spawn(cmd.file, cmd.args, { env: opts.env, stdio: ['pipe', out, out] });
     } catch (e) {
-      resolve({ stage: 'start', error: `fork/exec ${cmd.file}: ${errnoText(e)}` });
+      resolve({ stage: 'start', error: `fork/exec ${cmd.file}: ${goErrnoText(e)}` });
       return;
     }
     let undo: (() => void) | undefined;
@@ -90,12 +72,12 @@ export function runHandlerProcess(cmd: HandlerCommand, opts: RunOptions): Promis
       undo?.();
       const notFound = !cmd.file.includes('/') && (e as { code?: string }).code === 'ENOENT';
       pending = 0;
-      exit = { stage: 'start', error: notFound ? `exec: "${cmd.file}": executable file not found in $PATH` : `fork/exec ${cmd.file}: ${errnoText(e)}` };
+      exit = { stage: 'start', error: notFound ? `exec: "${cmd.file}": executable file not found in $PATH` : `fork/exec ${cmd.file}: ${goErrnoText(e)}` };
       finish();
     });
     child.once('exit', (code, signal) => {
       undo?.();
-      exit = signal ? { stage: 'wait', error: `signal: ${goSignalNames[signal] ?? signal}` } : code !== 0 ? { stage: 'wait', error: `exit status ${code}` } : null;
+      exit = signal ? { stage: 'wait', error: `signal: ${goSignalName(signal)}` } : code !== 0 ? { stage: 'wait', error: `exit status ${code}` } : null;
       finish();
     });
   });

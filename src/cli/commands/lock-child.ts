@@ -6,7 +6,7 @@
  * directory`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { formatDurationMs } from '../../lib/index.js';
+import { formatDurationMs, goErrnoText, goSignalName } from '../../lib/index.js';
 import { complain, say, writeBytes, type Ui } from '../command.js';
 import type { Shutdown } from './shutdown.js';
 
@@ -21,31 +21,6 @@ export interface ChildOptions {
   /** 'inherit': the child writes to our stdout/stderr directly; 'pipe': through the Ui (tests). */
   stdio: 'inherit' | 'pipe';
   shutdown: Shutdown;
-}
-
-const goSignalNames: Partial<Record<NodeJS.Signals, string>> = {
-  SIGKILL: 'killed',
-  SIGTERM: 'terminated',
-  SIGINT: 'interrupt',
-  SIGHUP: 'hangup',
-  SIGQUIT: 'quit',
-  SIGABRT: 'aborted',
-  SIGSEGV: 'segmentation fault',
-  SIGPIPE: 'broken pipe',
-  SIGUSR1: 'user defined signal 1',
-  SIGUSR2: 'user defined signal 2',
-  SIGALRM: 'alarm clock',
-  SIGBUS: 'bus error',
-  SIGFPE: 'floating point exception',
-  SIGILL: 'illegal instruction',
-  SIGTRAP: 'trace/breakpoint trap',
-};
-
-/** Go's errno texts for the errors a spawn or kill meets. */
-function errnoText(e: unknown): string {
-  const code = (e as { code?: string }).code;
-  const texts: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', ESRCH: 'no such process', EPERM: 'operation not permitted' };
-  return (code && texts[code]) ?? (e instanceof Error ? e.message : String(e));
 }
 
 export class LockChild {
@@ -82,20 +57,20 @@ export class LockChild {
         try {
           child.kill(sig);
         } catch (e) {
-          complain(ui, `Warning, could not forward signal: failed to send signal "${goSignalNames[sig] ?? sig}": ${errnoText(e)}`);
+          complain(ui, `Warning, could not forward signal: failed to send signal "${goSignalName(sig)}": ${goErrnoText(e)}`);
         }
       });
       child.on('error', (e) => {
         this.exited = true;
         unforward();
-        const message = !file.includes('/') && (e as { code?: string }).code === 'ENOENT' ? `exec: "${file}": executable file not found in $PATH` : `fork/exec ${file}: ${errnoText(e)}`;
+        const message = !file.includes('/') && (e as { code?: string }).code === 'ENOENT' ? `exec: "${file}": executable file not found in $PATH` : `fork/exec ${file}: ${goErrnoText(e)}`;
         complain(ui, `Error starting handler: ${message}`);
         resolve(message);
       });
       child.on('exit', (code, signal) => {
         this.exited = true;
         unforward();
-        const failure = signal ? `signal: ${goSignalNames[signal] ?? signal}` : code !== 0 ? `exit status ${code}` : null;
+        const failure = signal ? `signal: ${goSignalName(signal)}` : code !== 0 ? `exit status ${code}` : null;
         const finish = (): void => {
           if (failure) complain(ui, `Error running handler: ${failure}`);
           resolve(failure);
@@ -120,7 +95,7 @@ export class LockChild {
     try {
       process.kill(pid, 'SIGTERM');
     } catch (e) {
-      return `Failed to terminate ${pid}: ${errnoText(e)}`;
+      return `Failed to terminate ${pid}: ${goErrnoText(e)}`;
     }
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), gracePeriodMs)));
@@ -135,7 +110,7 @@ export class LockChild {
     try {
       process.kill(pid, 'SIGKILL');
     } catch (e) {
-      return `Failed to kill ${pid}: ${errnoText(e)}`;
+      return `Failed to kill ${pid}: ${goErrnoText(e)}`;
     }
     await this.done;
     return undefined;
