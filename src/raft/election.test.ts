@@ -4,7 +4,12 @@
  * lower-term liveness trap (etcd#8243), and the start lease.
  */
 import { describe, expect, it } from 'vitest';
+import { SeededRng } from '../lib/index.js';
+import { encodeConfiguration } from './configuration.js';
+import type { VoteMessage } from './messages.js';
+import { RaftNode } from './raft.js';
 import { TestNetwork, diskWithLog, drainMessages } from './test-network.js';
+import { emptyHardState } from './types.js';
 
 function runUntilLeader(net: TestNetwork, maxTicks = 300): string | undefined {
   for (let i = 0; i < maxTicks; i++) {
@@ -172,5 +177,23 @@ describe('votes and the configuration', () => {
     b.step({ type: 'pre-vote', from: 'zz', to: 'b', term: 5, lastIndex: 0, lastTerm: 0, transfer: false });
     expect(drainMessages(b)).toEqual([expect.objectContaining({ type: 'pre-vote-response', reject: true })]);
     expect(b.term).toBe(1);
+  });
+});
+
+describe('the start lease', () => {
+  const conf = { servers: ['a', 'b', 'c'].map((id) => ({ id, address: id, suffrage: 'voter' as const })) };
+  const preVote = (term: number): VoteMessage => ({ type: 'pre-vote', from: 'b', to: 'a', term, lastIndex: 5, lastTerm: term - 1, transfer: false });
+  const answer = (n: RaftNode): boolean | undefined => {
+    const m = n.ready().messages.find((x) => x.type === 'pre-vote-response');
+    return m === undefined ? undefined : !(m as { reject: boolean }).reject;
+  };
+
+  it('a restarted server refuses (pre-)votes for an election timeout; a server with no state at all grants them at once', () => {
+    const restarted = new RaftNode({ id: 'a', rng: new SeededRng(1) }, { hardState: { term: 3, vote: 'a', commit: 1 }, entries: [{ index: 1, term: 1, type: 'configuration', data: encodeConfiguration(conf) }] });
+    restarted.step(preVote(4));
+    expect(answer(restarted)).not.toBe(true); // ignored (no answer) or refused: never granted
+    const brandNew = new RaftNode({ id: 'a', rng: new SeededRng(1) }, { hardState: emptyHardState, entries: [], bootstrap: conf });
+    brandNew.step(preVote(2));
+    expect(answer(brandNew)).toBe(true);
   });
 });

@@ -38,7 +38,7 @@ export class RaftNode {
   private ticks_ = 0;
   private electionElapsed = 0;
   private randomizedElectionTicks = 0;
-  /** Until electionTicks pass after a start, votes are refused as if a leader was heard. */
+  /** Until electionTicks pass after a restart, votes are refused as if a leader was heard. */
   private bootLease = true;
   private readonly votes = new VoteTally();
   private leader: Leader | undefined;
@@ -71,7 +71,10 @@ export class RaftNode {
         this.becomeFollower(this.term_, '');
       },
     };
-    this.bootLease = this.opts.startLease;
+    // A server with no state at all never acknowledged a leader, so no lease can rest on it:
+    // it may vote at once (the first election of a bootstrap_expect cluster need not wait).
+    const brandNew = hs.term === 0 && restored.entries.length === 0 && restored.snapshot === undefined;
+    this.bootLease = this.opts.startLease && !brandNew;
     this.resetElectionTimer();
   }
 
