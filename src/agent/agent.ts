@@ -127,12 +127,13 @@ export class Agent implements AgentApi {
       eventLTime: () => this.gossip.lan.serf.eventClock.time(),
       // Through a server, as Consul's Internal.EventFire (where ACLs will apply); gossip then reaches every agent.
       fire: (encoded, { name, datacenter }) => this.delegate.eventFire(datacenter, name, encoded),
-      ...(config.disableRemoteExec ? {} : { remoteExec: (msg) => this.remoteExec.handle(msg) }),
+      remoteExec: (msg) => this.remoteExec.handle(msg),
     });
     this.remoteExec = new RemoteExec({
       nodeName: config.nodeName,
       datacenter: config.datacenter,
       server: this.delegate,
+      disabled: config.disableRemoteExec,
       launcher: nodeRexecLauncher,
       clock: deps.clock,
       logger: this.logger,

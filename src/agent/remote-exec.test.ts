@@ -3,7 +3,7 @@ import type { UserEvent } from '../http/event.js';
 import { ManualClock, type Logger } from '../lib/index.js';
 import type { KVApply, ReadOptions } from '../server/endpoints.js';
 import type { KVEntry } from '../state/index.js';
-import { RemoteExec, type RexecLauncher, type RexecProcess } from './remote-exec.js';
+import { RemoteExec, remoteExecRefusal, type RexecLauncher, type RexecProcess } from './remote-exec.js';
 import { encodeUserEvent, UserEvents } from './user-events.js';
 import { remoteExecOutputBytes } from './remote-exec-output.js';
 
@@ -81,7 +81,7 @@ class FakeLauncher implements RexecLauncher {
   }
 }
 
-function setup(spec: Record<string, unknown> | null = { Command: 'uptime', Wait: 2e9 }): {
+function setup(spec: Record<string, unknown> | null = { Command: 'uptime', Wait: 2e9 }, disabled = false): {
   server: FakeServer;
   launcher: FakeLauncher;
   clock: ManualClock;
@@ -94,7 +94,7 @@ function setup(spec: Record<string, unknown> | null = { Command: 'uptime', Wait:
   const launcher = new FakeLauncher();
   const clock = new ManualClock();
   const logs: Logged[] = [];
-  const rexec = new RemoteExec({ nodeName: 'web-1', datacenter: 'dc1', server, launcher, clock, logger: logger(logs) });
+  const rexec = new RemoteExec({ nodeName: 'web-1', datacenter: 'dc1', server, disabled, launcher, clock, logger: logger(logs) });
   const event = (id = '11111111-2222-3333-4444-555555555555'): UserEvent => ({
     id,
     name: '_rexec',
@@ -229,10 +229,32 @@ describe('remote exec on the agent (Consul handleRemoteExec)', () => {
     expect(logs.map((l) => l.message)).toContain('failed to decode remote exec event');
     expect(server.writes.filter((w) => w.key.endsWith('/exit'))).toHaveLength(1);
   });
+
+  it('with disable_remote_exec, runs nothing and answers with one line naming the setting and exit code 255', async () => {
+    const { server, launcher, rexec, event, logs } = setup(undefined, true);
+    rexec.handle(event());
+    await rexec.idle();
+    expect(launcher.started).toEqual([]);
+    expect(nodeKeys(server)).toEqual([
+      ['ack', null],
+      ['out/00000', remoteExecRefusal],
+      ['exit', '255'],
+    ]);
+    expect(remoteExecRefusal).toContain('disable_remote_exec');
+    expect(server.writes.every((w) => w.op === 'lock' && w.session === session)).toBe(true);
+    expect(logs).toContainEqual({ level: 'info', message: 'refusing remote exec event, disabled.', fields: { event_name: '_rexec', event_id: '11111111-2222-3333-4444-555555555555' } });
+  });
+
+  it('with disable_remote_exec and no job, writes nothing', async () => {
+    const { server, rexec, event } = setup(null, true);
+    rexec.handle(event());
+    await rexec.idle();
+    expect(server.writes).toEqual([]);
+  });
 });
 
 describe('routing of _rexec user events', () => {
-  function events(remoteExec: ((msg: UserEvent) => void) | undefined, logs: Logged[]): UserEvents {
+  function events(remoteExec: (msg: UserEvent) => void, logs: Logged[]): UserEvents {
     return new UserEvents({
       nodeName: 'web-1',
       localServices: () => [],
@@ -240,7 +262,7 @@ describe('routing of _rexec user events', () => {
       clock: new ManualClock(),
       logger: logger(logs),
       fire: () => Promise.resolve(),
-      ...(remoteExec ? { remoteExec } : {}),
+      remoteExec,
     });
   }
   const wire = (nodeFilter: string, id: string): Uint8Array =>
@@ -254,14 +276,5 @@ describe('routing of _rexec user events', () => {
     ev.receive(wire('^db-', '22222222-2222-3333-4444-555555555555'), 2);
     expect(got).toEqual(['11111111-2222-3333-4444-555555555555']);
     expect(ev.events()).toEqual([]);
-  });
-
-  it('only logs when remote exec is disabled', () => {
-    const logs: Logged[] = [];
-    const ev = events(undefined, logs);
-    ev.receive(wire('', '11111111-2222-3333-4444-555555555555'), 1);
-    expect(logs).toEqual([
-      { level: 'info', message: 'ignoring remote exec event, disabled.', fields: { event_name: '_rexec', event_id: '11111111-2222-3333-4444-555555555555' } },
-    ]);
   });
 });

@@ -1,7 +1,6 @@
 /**
  * Remote exec, the agent's side: Consul's handleRemoteExec (agent/remote_exec.go), step for
- * step. On a `_rexec` user event that selected this agent (and only when
- * `disable_remote_exec` is false; a disabled agent only logs, as Consul's does):
+ * step. On a `_rexec` user event that selected this agent, when `disable_remote_exec` is false:
  *
  * 1. decode the payload `{"Prefix","Session"}`;
  * 2. read the job `<prefix>/<session>/job`: a stale read, and if that finds nothing, once more
@@ -17,6 +16,11 @@
  * Every write is a KV `lock` with the job's session, so nothing lands once the CLI destroyed it.
  * A failed upload stops the uploads (output is dropped from then on), as in Consul; the command
  * itself is left to finish. Each event ID runs once even if gossip delivers it twice.
+ *
+ * When `disable_remote_exec` is true (the default), Consul's agent only logs and the operator's
+ * `exec` never hears of it. Muster's says so where the operator looks: it acks, uploads one line
+ * of output naming the setting, and exits 255 (could not run), so `exec` prints
+ * `node: remote exec is disabled on this agent ...` and counts it as a failed node.
  */
 import type { UserEvent } from '../http/event.js';
 import type { Clock, Logger } from '../lib/index.js';
@@ -31,6 +35,8 @@ export const remoteExecExitSuffix = 'exit';
 export const remoteExecOutputDivider = 'out';
 /** Exit code written when the job could not be run or its output could not be uploaded. */
 export const remoteExecFailedExitCode = 255;
+/** The one line of output of a refused job. */
+export const remoteExecRefusal = 'remote exec is disabled on this agent (disable_remote_exec is true)\n';
 /** Event IDs remembered to run a job once: as many as the agent keeps user events. */
 export const remoteExecSeenMax = 256;
 
@@ -56,6 +62,8 @@ export interface RemoteExecDeps {
   nodeName: string;
   datacenter: string;
   server: Pick<ServerApi, 'kvGet' | 'kvApply'>;
+  /** `disable_remote_exec`: jobs are refused (see above), never run. */
+  disabled: boolean;
   launcher: RexecLauncher;
   clock: Clock;
   logger: Logger;
@@ -98,6 +106,7 @@ export class RemoteExec {
     if (this.seen.has(msg.id)) return;
     this.seen.add(msg.id);
     if (this.seen.size > remoteExecSeenMax) this.seen.delete(this.seen.values().next().value!);
+    if (this.deps.disabled) this.logger.info('refusing remote exec event, disabled.', { event_name: msg.name, event_id: msg.id });
     const job = this.run(msg).catch((err: unknown) => this.logger.error('remote exec failed', { error: errorText(err) }));
     this.running.add(job);
     void job.finally(() => this.running.delete(job));
@@ -121,7 +130,8 @@ export class RemoteExec {
     if (!(await this.writeAck(event))) return;
     let exitCode = remoteExecFailedExitCode;
     try {
-      exitCode = await this.execute(event, spec);
+      if (this.deps.disabled) await this.writeOutput(event, 0, new TextEncoder().encode(remoteExecRefusal));
+      else exitCode = await this.execute(event, spec);
     } finally {
       await this.writeExitCode(event, exitCode);
     }

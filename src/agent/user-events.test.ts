@@ -14,6 +14,8 @@ interface Setup {
   logs: string[];
   services: LocalService[];
   ltime: { value: number };
+  /** IDs of the `_rexec` events handed to remote exec. */
+  rexecs: string[];
   /** Fires through `ev` and delivers the bytes back as gossip would. */
   roundTrip(name: string, filters?: Partial<EventFilters>, payload?: string): Promise<UserEvent>;
 }
@@ -25,6 +27,7 @@ function setup(opts: { nodeName?: string } = {}): Setup {
   const logs: string[] = [];
   const services: LocalService[] = [];
   const ltime = { value: 0 };
+  const rexecs: string[] = [];
   const log = (level: string) => (message: string, fields?: LogFields) => logs.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
   const logger: Logger = { ...nullLogger, debug: () => {}, info: log('info'), warn: log('warn'), error: log('error') };
   const ev = new UserEvents({
@@ -40,13 +43,14 @@ function setup(opts: { nodeName?: string } = {}): Setup {
       fired.push({ encoded, ...e });
     },
     eventLTime: () => ltime.value,
+    remoteExec: (msg) => rexecs.push(msg.id),
   });
   const roundTrip = async (name: string, filters: Partial<EventFilters> = {}, payload = ''): Promise<UserEvent> => {
     const e = await ev.fire(name, payload === '' ? null : bytes(payload), { ...noFilters, ...filters }, '');
     ev.receive(fired[fired.length - 1]!.encoded, ++ltime.value);
     return e;
   };
-  return { ev, clock, fired, logs, services, ltime, roundTrip };
+  return { ev, clock, fired, logs, services, ltime, rexecs, roundTrip };
 }
 
 const names = (ev: UserEvents): string[] => ev.events().map((e) => e.name);
@@ -86,6 +90,7 @@ describe('firing', () => {
       clock: new ManualClock(),
       logger: nullLogger,
       fire: () => Promise.reject(new Error('No path to datacenter')),
+      remoteExec: () => {},
     });
     await expect(ev.fire('x', null, noFilters, 'nope')).rejects.toThrow('No path to datacenter');
   });
@@ -161,11 +166,11 @@ describe('receiving', () => {
     expect([Buffer.from(e!.payload!).toString(), e!.ltime]).toEqual(['hello world', 1]);
   });
 
-  it('never lists remote exec events', async () => {
+  it('never lists remote exec events, and hands them to remote exec', async () => {
     const s = setup();
-    await s.roundTrip('_rexec');
+    const e = await s.roundTrip('_rexec');
     expect(s.ev.events()).toEqual([]);
-    expect(s.logs).toEqual([expect.stringContaining('info ignoring remote exec event, disabled.')]);
+    expect(s.rexecs).toEqual([e.id]);
   });
 
   it('drops what does not decode as an event, or carries a filter that does not compile, and logs why', () => {

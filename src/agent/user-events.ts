@@ -26,7 +26,7 @@ import { MusterError, decode, encode, limits, type Clock, type Logger } from '..
 export const userEventsKept = 256;
 /** The newest event version this agent understands (Consul's userEventMaxVersion). */
 export const userEventMaxVersion = 1;
-/** Consul's remote-exec event: never listed; run by `deps.remoteExec` when remote exec is enabled. */
+/** Consul's remote-exec event: never listed; handed to `deps.remoteExec`. */
 export const remoteExecName = '_rexec';
 /** Prefix of a user event's serf name (Consul's userEventPrefix). */
 export const userEventPrefix = 'consul:event:';
@@ -59,8 +59,8 @@ export interface UserEventsDeps {
   eventLTime?: () => number;
   /** Longest list wait (Consul's agent maxQueryTime, 600 s). */
   waitMsMax?: number;
-  /** Runs a `_rexec` job (remote-exec.ts); absent when `disable_remote_exec` (the default). */
-  remoteExec?: (msg: UserEvent) => void;
+  /** Runs (or, with `disable_remote_exec`, refuses) a `_rexec` job: remote-exec.ts. */
+  remoteExec: (msg: UserEvent) => void;
 }
 
 const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -292,11 +292,10 @@ export class UserEvents implements EventApi {
     return false;
   }
 
-  /** Consul's ingestUserEvent: `_rexec` is run (or ignored) and not kept; anything else goes into the ring. */
+  /** Consul's ingestUserEvent: `_rexec` goes to remote exec and is not kept; anything else goes into the ring. */
   private ingest(msg: UserEvent): void {
     if (msg.name === remoteExecName) {
-      if (this.deps.remoteExec) this.deps.remoteExec(msg);
-      else this.logger.info('ignoring remote exec event, disabled.', { event_name: msg.name, event_id: msg.id });
+      this.deps.remoteExec(msg);
       return;
     }
     if (this.ids.has(msg.id)) return;

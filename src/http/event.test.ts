@@ -33,6 +33,7 @@ function eventHarness(opts: { pretty?: boolean; nodeName?: string } = {}): Event
       if (e.datacenter !== '' && e.datacenter !== 'dc1') throw new MusterError('ERR_NO_PATH_TO_DC', 'No path to datacenter');
       events.receive(encoded, ltime++);
     },
+    remoteExec: () => {},
   });
   const api = new HttpApi({
     server: h.server,

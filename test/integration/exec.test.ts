@@ -1,12 +1,12 @@
 /**
  * `muster exec` across three real agents on 127.0.0.x: a server (-bootstrap, on a data dir)
  * and two clients joined to it. Remote exec is enabled (`disable_remote_exec = false`) on the
- * server and one client and left at Consul's default (disabled) on the other, which, as in
- * Consul 1.8.7, never acknowledges: the summary counts only the agents that ran the command.
- * Mixed exit codes give exit 2; -node picks one agent; the job's KV prefix and session are gone
- * afterwards.
+ * server and one client and left at Consul's default (disabled) on the other, which runs
+ * nothing and answers with one line naming the setting and exit code 255 (Consul 1.8.7's only
+ * logs, and `exec` never hears of it). Mixed exit codes give exit 2; -node picks one agent; the
+ * job's KV prefix and session are gone afterwards.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,20 +55,23 @@ function byNode(stdout: string): { nodes: Record<string, string[]>; rest: string
   return { nodes, rest };
 }
 
+const refusal = 'remote exec is disabled on this agent (disable_remote_exec is true)';
+
 const exec = (args: string[]): Promise<{ code: number | string; stdout: string; stderr: string }> =>
   runToEnd(['exec', `-http-addr=${server.httpAddr}`, '-wait=1500ms', ...args], { timeoutMs: 30_000 });
 
 describe('muster exec on three agents', () => {
-  it('runs on the agents that allow it, with their output; the disabled one stays silent', async () => {
+  it('runs on the agents that allow it, with their output; the disabled one says it refused', async () => {
     const r = await exec(['echo one; echo two >&2']);
-    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r).toMatchObject({ code: 2, stderr: '' });
     const { nodes, rest } = byNode(r.stdout);
     expect(nodes).toEqual({
       'exec-s1': expect.arrayContaining(['one', 'two', '', 'finished with exit code 0']),
       'exec-c1': expect.arrayContaining(['one', 'two', '', 'finished with exit code 0']),
+      'exec-c2': [refusal, '', 'finished with exit code 255'],
     });
     expect(nodes['exec-s1']!.filter((l) => l !== 'finished with exit code 0')).toEqual(['one', 'two', '']);
-    expect(rest).toEqual(['2 / 2 node(s) completed / acknowledged']);
+    expect(rest).toEqual(['3 / 3 node(s) completed / acknowledged']);
   });
 
   it('exits 2 with mixed exit codes, naming each', async () => {
@@ -79,12 +82,12 @@ describe('muster exec on three agents', () => {
     const { nodes, rest } = byNode(r.stdout);
     expect(nodes['exec-s1']).toEqual(expect.arrayContaining(['acknowledged', 'from-node', 'finished with exit code 3']));
     expect(nodes['exec-c1']).toEqual(expect.arrayContaining(['acknowledged', 'from-node', 'finished with exit code 0']));
-    expect(nodes['exec-c2']).toBeUndefined();
+    expect(nodes['exec-c2']).toEqual(['acknowledged', refusal, '', 'finished with exit code 255']);
     expect(rest).toEqual([
       expect.stringMatching(/^Created remote execution session: /),
       'Uploaded remote execution spec',
       expect.stringMatching(/^Fired remote execution event: /),
-      '2 / 2 node(s) completed / acknowledged',
+      '3 / 3 node(s) completed / acknowledged',
       expect.stringMatching(/^Completed in \d+\.\d\d seconds$/),
     ]);
   });
@@ -93,11 +96,17 @@ describe('muster exec on three agents', () => {
     const only = await exec(['-node=^exec-c1$', 'exit 5']);
     expect(byNode(only.stdout)).toEqual({ nodes: { 'exec-c1': ['finished with exit code 5'] }, rest: ['1 / 1 node(s) completed / acknowledged'] });
     expect(only.code).toBe(2);
-    const disabled = await exec(['-node=^exec-c2$', 'exit 0']);
-    expect(disabled).toMatchObject({ code: 0, stdout: '0 / 0 node(s) completed / acknowledged\n' });
-    // Its refusal is in its log, as Consul's agent says it.
+    const marker = join(mkdtempSync(join(tmpdir(), 'muster-exec-marker-')), 'ran');
+    const disabled = await exec(['-node=^exec-c2$', `touch ${marker}; exit 0`]);
+    expect(disabled.code).toBe(2);
+    expect(existsSync(marker)).toBe(false);
+    expect(byNode(disabled.stdout)).toEqual({
+      nodes: { 'exec-c2': [refusal, '', 'finished with exit code 255'] },
+      rest: ['1 / 1 node(s) completed / acknowledged'],
+    });
+    // The refusal is in its log too.
     const log = (): string => disabledAgent.proc.stdout() + disabledAgent.proc.stderr();
-    await waitFor('the refusal in the log', () => (log().includes('agent: ignoring remote exec event, disabled.: event_name=_rexec') ? true : undefined));
+    await waitFor('the refusal in the log', () => (log().includes('agent: refusing remote exec event, disabled.: event_name=_rexec') ? true : undefined));
     const s1 = await exec(['-node=^exec-s1$', 'echo fine']);
     expect(byNode(s1.stdout).nodes).toEqual({ 'exec-s1': expect.arrayContaining(['fine', '', 'finished with exit code 0']) });
     expect(s1.code).toBe(0);

@@ -24,6 +24,7 @@ beforeEach(async () => {
     clock: new ManualClock(),
     logger: nullLogger,
     fire: async (encoded) => events.receive(encoded, n),
+    remoteExec: () => {},
   });
   api = new HttpApi({
     server: h.server,

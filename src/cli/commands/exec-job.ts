@@ -2,7 +2,9 @@
  * Waiting for a remote exec job (Consul's command/exec waitForJob and streamResults): blocking
  * key listings of `<prefix>/<session>/` turn each new key into one event, in key order: an
  * `ack`, an `exit` (its value read), an `out/%05x` chunk (read; empty: a heartbeat), or an
- * unknown key. The job ends after a quiet period of `-wait`, doubled while some node acked and
+ * unknown key. One change from Consul: the exits of a listing come after its other keys. In key
+ * order `<node>/exit` sorts before `<node>/out/...`, so when a node's last output and its exit
+ * land in one wake-up (a short job), Consul's prints "finished" above the output. The job ends after a quiet period of `-wait`, doubled while some node acked and
  * has not exited; then "N / M node(s) completed / acknowledged". Exit 2 when a node exited
  * non-zero or acked without exiting, 1 when the results could not be read or on a signal.
  */
@@ -156,8 +158,9 @@ async function streamResults(w: JobWatch, queue: EventQueue, stop: AbortSignal):
       queue.push({ kind: 'error' });
       return;
     }
-    for (const full of keys) {
-      if (seen.has(full)) continue;
+    const fresh = keys.filter((k) => !seen.has(k));
+    const exitsLast = [...fresh.filter((k) => !k.endsWith(rExecExitSuffix)), ...fresh.filter((k) => k.endsWith(rExecExitSuffix))];
+    for (const full of exitsLast) {
       seen.add(full);
       const e = await keyEvent(w, full, full.startsWith(dir) ? full.slice(dir.length) : full, stop);
       if (stop.aborted) return;

@@ -26,7 +26,7 @@ let env: Record<string, string>;
 beforeEach(async () => {
   h = harness();
   let n = 0;
-  rexec = new RemoteExec({ nodeName: 'vm', datacenter: 'dc1', server: h.server, launcher: nodeRexecLauncher, clock: systemClock, logger: nullLogger });
+  rexec = new RemoteExec({ nodeName: 'vm', datacenter: 'dc1', server: h.server, disabled: false, launcher: nodeRexecLauncher, clock: systemClock, logger: nullLogger });
   const events: UserEvents = new UserEvents({
     nodeName: 'vm',
     localServices: () => [{ id: 'web', service: 'web', tags: ['v1'] }],
@@ -63,15 +63,6 @@ async function exec(args: string[], stdin = ''): Promise<{ code: number; out: st
   return { code, out: ui.stdout, err: ui.stderr };
 }
 
-/**
- * The "finished" lines apart from the rest: as with Consul, an exit code written in the same
- * instant as the last output can be listed (and printed) before it (`exit` sorts before `out/`).
- */
-function finished(out: string): { exits: string[]; rest: string } {
-  const lines = out.split('\n');
-  return { exits: lines.filter((l) => l.includes(': finished with exit code ')), rest: lines.filter((l) => !l.includes(': finished with exit code ')).join('\n') };
-}
-
 async function leftovers(): Promise<{ keys: number; sessions: number }> {
   const keys = await h.server.kvKeys('_rexec/', '', { datacenter: 'dc1', consistency: 'default', minIndex: 0, waitMs: 0 });
   const sessions = await h.server.sessions.list({ datacenter: 'dc1', consistency: 'default', minIndex: 0, waitMs: 0 });
@@ -81,7 +72,8 @@ async function leftovers(): Promise<{ keys: number; sessions: number }> {
 describe('muster exec, round trip through an agent', () => {
   it('prints each line of output under the node, the exit code and the summary; exit 2 on a failed node; cleans up', async () => {
     const r = await exec(['echo hello; echo err >&2; exit 3']);
-    expect(finished(r.out)).toEqual({ exits: ['==> vm: finished with exit code 3'], rest: '    vm: hello\n    vm: err\n    vm:\n1 / 1 node(s) completed / acknowledged\n' });
+    // Always below the node's output: the agent writes its exit code last.
+    expect(r.out).toBe('    vm: hello\n    vm: err\n    vm:\n==> vm: finished with exit code 3\n1 / 1 node(s) completed / acknowledged\n');
     expect(r).toMatchObject({ code: 2, err: '' });
     await rexec.idle();
     expect(await leftovers()).toEqual({ keys: 0, sessions: 0 });
@@ -93,16 +85,16 @@ describe('muster exec, round trip through an agent', () => {
     const lines = r.out.split('\n');
     expect(lines[0]).toMatch(/^Created remote execution session: [0-9a-f-]{36}$/);
     expect(lines.slice(1, 3)).toEqual(['Uploaded remote execution spec', expect.stringMatching(/^Fired remote execution event: [0-9a-f-]{36}$/)]);
-    expect(finished(lines.slice(3, 8).join('\n'))).toEqual({ exits: ['==> vm: finished with exit code 0'], rest: '==> vm: acknowledged\n    vm: a\n    vm: b\n1 / 1 node(s) completed / acknowledged' });
+    expect(lines.slice(3, 8)).toEqual(['==> vm: acknowledged', '    vm: a', '    vm: b', '==> vm: finished with exit code 0', '1 / 1 node(s) completed / acknowledged']);
     expect(lines[8]).toMatch(/^Completed in \d+\.\d\d seconds$/);
   });
 
   it('runs a script from stdin, and arguments without a shell', async () => {
     const script = await exec(['-'], 'echo "from $0" | sed s/rexec[0-9]*/rexecN/\nexit 4\n');
-    expect(finished(script.out)).toMatchObject({ exits: ['==> vm: finished with exit code 4'], rest: expect.stringMatching(/^ {4}vm: from \/.*\/rexecN\n {4}vm:\n1 \//) });
+    expect(script.out).toMatch(/^ {4}vm: from \/.*\/rexecN\n {4}vm:\n==> vm: finished with exit code 4\n1 \//);
     expect(script.code).toBe(2);
     const direct = await exec(['-shell=false', 'sh', '-c', 'echo args $0']);
-    expect(finished(direct.out)).toEqual({ exits: ['==> vm: finished with exit code 0'], rest: '    vm: args sh\n    vm:\n1 / 1 node(s) completed / acknowledged\n' });
+    expect(direct.out).toBe('    vm: args sh\n    vm:\n==> vm: finished with exit code 0\n1 / 1 node(s) completed / acknowledged\n');
     const missing = await exec(['-shell=false', '/nonexistent/bin']);
     expect(missing).toEqual({ code: 2, out: '==> vm: finished with exit code 255\n1 / 1 node(s) completed / acknowledged\n', err: '' });
   });
