@@ -3,7 +3,8 @@
  * recorded from the reference binary). Muster's help says "muster"/"Muster" where Consul's says
  * "consul"/"Consul" (same length, so the wrapping is the same), leaves out the Enterprise-only
  * -namespace flag, and words the HTTP options with MUSTER_ variables (tested in
- * http-flags.test.ts); everything else must match byte for byte.
+ * http-flags.test.ts); everything else must match byte for byte, but for the deliberate
+ * differences of behaviour listed in `differences`.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -46,6 +47,11 @@ function withoutNamespace(options: string): string {
     .replace(/\n+$/, '');
 }
 
+/** Where Muster does what its issues ask rather than what Consul does: [Consul's words, ours]. */
+const differences: Record<string, [string, string]> = {
+  watch: ['dumped to stdout and the watch terminates.\n', 'dumped to stdout, and again on each change, until\n  interrupted.\n'],
+};
+
 const cases = [
   'catalog',
   'catalog datacenters',
@@ -74,7 +80,8 @@ describe('help against Consul 1.8.7', () => {
     const ui = new CaptureUi({});
     expect(await main([...name.split(' '), '-h'], { ui })).toBe(0);
     const ours = split(ui.stdout);
-    const theirs = split(golden);
+    const difference = differences[name];
+    const theirs = split(difference ? golden.replace(...difference) : golden);
     expect(ours.description).toBe(rebrand(theirs.description));
     expect(ours.commandOptions).toBe(rebrand(withoutNamespace(theirs.commandOptions)));
     expect(ours.httpFlags).toEqual(theirs.httpFlags);

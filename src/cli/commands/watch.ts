@@ -1,8 +1,10 @@
 /**
  * `muster watch`: Consul's command/watch. Runs one watch plan against the agent. Without a
- * child command it prints the first result as indented JSON and exits; with one, it runs the
- * child (through `$SHELL -c` unless -shell=false) on every change with the JSON on stdin and
- * CONSUL_INDEX set, and stops with exit 1 when a child fails. SIGINT/SIGTERM end it with 0.
+ * child command it prints the current result as indented JSON, then each change, until
+ * interrupted (the issue's wording; Consul's prints the first result and exits); with one, it
+ * runs the child (through `$SHELL -c` unless -shell=false) on every change with the JSON on
+ * stdin and CONSUL_INDEX set, and stops with exit 1 when a child fails. SIGINT/SIGTERM end it
+ * with 0.
  */
 import { readFileSync } from 'node:fs';
 import { systemClock } from '../../agent/run.js';
@@ -20,7 +22,8 @@ Usage: muster watch [options] [child...]
 
   Watches for changes in a given data view from Muster. If a child process
   is specified, it will be invoked with the latest results on changes. Otherwise,
-  the latest values are dumped to stdout and the watch terminates.
+  the latest values are dumped to stdout, and again on each change, until
+  interrupted.
 
   Providing the watch type is required, and other parameters may be required
   or supported depending on the watch type.
@@ -131,10 +134,7 @@ export class WatchCommand implements Command {
     let stop = (): void => {};
     const handler: WatchHandler =
       child.length === 0
-        ? (_index, value) => {
-            say(ui, encodeGoJson(value, '    '));
-            stop();
-          }
+        ? (_index, value) => say(ui, encodeGoJson(value, '    '))
         : async (index, value) => {
             const failure = await this.runChild(child, index, handlerInput(value), shutdown, ui);
             if (failure) {
