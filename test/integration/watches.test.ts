@@ -1,12 +1,16 @@
 /**
  * The agent's `watches` (seed 004's shape): run at start once with the current state, again
- * on each real change only, and replaced on reload; a broken watch refuses the start.
+ * on each real change only, and replaced on reload; a broken watch refuses the start. Then
+ * across a cluster (a server and a client on their own loopback addresses): the server's
+ * `nodes` watch sees the client join, the client's `service` watch sees its own service reach
+ * the catalog through anti-entropy, and an event fired through the server for the client's
+ * name runs the client's `event` watch and no other.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, run, startAgent, uniqueLoopback, waitFor, type DevAgent } from '../helpers/process.js';
+import { freePort, run, runToEnd, startAgent, uniqueLoopback, waitFor, type DevAgent } from '../helpers/process.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -77,4 +81,67 @@ describe('agent watches from the config', () => {
     expect(await p.exited).toBe(1);
     expect(p.stderr() + p.stdout()).toMatch(/Error starting agent: Failed to parse watch .*Invalid parameters: \[foo\]/);
   });
+});
+
+describe('watches across a cluster', () => {
+  it('see a client join, its service reach the catalog, and the events meant for it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'muster-watches-cluster-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const fast = { gossip_lan: { probe_interval: '100ms', probe_timeout: '100ms', gossip_interval: '100ms' } };
+    const start = async (name: string, config: object, args: string[]): Promise<DevAgent> => {
+      const conf = join(dir, `${name}.json`);
+      writeFileSync(conf, JSON.stringify({ ...fast, ...config }));
+      const a = await startAgent(['-node', name, '-data-dir', join(dir, name), '-config-file', conf, '-serf-wan-port', '-1', ...args]);
+      cleanups.push(() => a.stop().then(() => {}));
+      return a;
+    };
+    const nodes = recorder(dir, 'nodes');
+    const serverEvents = recorder(dir, 'server-events');
+    const server = await start('watch-s1', { watches: [{ type: 'nodes', args: [nodes.script] }, { type: 'event', name: 'deploy', args: [serverEvents.script] }] }, ['-server', '-bootstrap']);
+    await waitFor('the nodes watch sees the server', async () => (nodes.runs().some((r) => (r.body as unknown[]).length === 1) ? true : undefined), 20_000);
+
+    const web = recorder(dir, 'web');
+    const clientEvents = recorder(dir, 'client-events');
+    const client = await start(
+      'watch-c1',
+      {
+        watches: [
+          { type: 'service', service: 'web', passingonly: true, args: [web.script] },
+          { type: 'event', name: 'deploy', args: [clientEvents.script] },
+        ],
+      },
+      ['-retry-join', server.host],
+    );
+    const names = (r: { body: unknown }): string[] => (r.body as Array<{ Node: string }>).map((n) => n.Node).sort();
+    await waitFor('the server\'s nodes watch sees the client', async () => (nodes.runs().some((r) => names(r).length === 2) ? true : undefined), 20_000);
+    expect(names(nodes.runs().at(-1)!)).toEqual(['watch-c1', 'watch-s1']);
+    // One run per real change: no two runs in a row saw the same nodes.
+    const bodies = nodes.runs().map((r) => JSON.stringify(r.body));
+    expect(bodies.every((b, i) => i === 0 || b !== bodies[i - 1])).toBe(true);
+
+    // Both event watches ran once at start with no event.
+    await waitFor('the event watches at start', async () => (clientEvents.runs().length === 1 && serverEvents.runs().length === 1 ? true : undefined), 20_000);
+    expect([clientEvents.runs()[0]!.body, serverEvents.runs()[0]!.body]).toEqual([[], []]);
+
+    // A service registered on the client reaches the catalog through anti-entropy, passing.
+    await waitFor('the web watch at start', async () => (web.runs().length === 1 ? true : undefined), 20_000);
+    expect(web.runs()[0]!.body).toEqual([]);
+    const reg = await fetch(client.url('/v1/agent/service/register'), { method: 'PUT', body: JSON.stringify({ Name: 'web', Port: 8080, Check: { TTL: '30s', Status: 'passing' } }) });
+    expect(reg.status).toBe(200);
+    await waitFor('the web watch sees the service', async () => (web.runs().some((r) => (r.body as unknown[]).length === 1) ? true : undefined), 20_000);
+    const entry = (web.runs().at(-1)!.body as Array<{ Node: { Node: string }; Service: { Service: string; Port: number } }>)[0]!;
+    expect([entry.Node.Node, entry.Service.Service, entry.Service.Port]).toEqual(['watch-c1', 'web', 8080]);
+
+    // An event fired through the server for the client's name runs the client's watch only.
+    const fired = await runToEnd(['event', `-http-addr=${server.httpAddr}`, '-name', 'deploy', '-node', '^watch-c', 'v2']);
+    expect(fired.code).toBe(0);
+    await waitFor('the client\'s event watch runs', async () => (clientEvents.runs().length === 2 ? true : undefined), 20_000);
+    const [event] = clientEvents.runs()[1]!.body as Array<{ Name: string; Payload: string; NodeFilter: string }>;
+    expect(event).toMatchObject({ Name: 'deploy', Payload: Buffer.from('v2').toString('base64'), NodeFilter: '^watch-c' });
+    // The server heard it through gossip too but is not selected: its watch did not run again.
+    const everywhere = await runToEnd(['event', `-http-addr=${client.httpAddr}`, '-name', 'deploy', 'all']);
+    expect(everywhere.code).toBe(0);
+    await waitFor('both event watches run for an event for all', async () => (clientEvents.runs().length === 3 && serverEvents.runs().length === 2 ? true : undefined), 20_000);
+    expect((serverEvents.runs()[1]!.body as Array<{ Payload: string }>).map((e) => e.Payload)).toEqual([Buffer.from('all').toString('base64')]);
+  }, 90_000);
 });
