@@ -56,6 +56,33 @@ describe('SWIM over a simulated network', () => {
     expect(p.deaths.filter((d) => d.by !== 'm2').map((d) => d.of)).toEqual(['m2', 'm2', 'm2', 'm2', 'm2']);
   });
 
+  it('gossips to a member declared dead for a while (it may only be cut off), never to one that left', () => {
+    const p = pool(8, { seed: 11 });
+    p.clock.advance(2000);
+    p.kill(3); // crashed
+    let deadAt = 0;
+    for (let t = 0; t < 40 && !deadAt; t++) {
+      p.clock.advance(1000);
+      if (p.stateOf(3).every((s) => s === 'self' || s === 'dead')) deadAt = p.clock.monotonicMs();
+    }
+    expect(deadAt).toBeGreaterThan(0);
+    p.swims[2]!.leave(() => {});
+    // How the live members see m2 (m3, cut off, has its own ideas).
+    const viewsOf2 = (): unknown[] => p.stateOf(2).filter((s, i) => i !== 3 && s !== 'self' && s !== 'left');
+    for (let t = 0; t < 10 && viewsOf2().length > 0; t++) p.clock.advance(500);
+    expect(viewsOf2()).toEqual([]);
+    p.kill(2); // gone, as a member that left is
+    // Within gossipToTheDead (30 s) of both, a join gives everyone something to gossip.
+    const [toLeft, toDead] = [p.net.packetsTo(p.addressOf(2)), p.net.packetsTo(p.addressOf(3))];
+    const newcomer = p.add(8);
+    newcomer.start();
+    newcomer.join([p.addressOf(0)]);
+    p.clock.advance(5000);
+    expect(p.clock.monotonicMs() - deadAt).toBeLessThan(30_000);
+    expect(p.net.packetsTo(p.addressOf(2)) - toLeft).toBe(0);
+    expect(p.net.packetsTo(p.addressOf(3)) - toDead).toBeGreaterThan(0);
+  });
+
   it('finds a killed member among 100 within the suspicion bounds of that size (8–48 s)', () => {
     const p = pool(100, { seed: 3 });
     p.clock.advance(3000);

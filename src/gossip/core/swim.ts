@@ -75,7 +75,6 @@ export class Swim {
     this.members.alive({ type: 'alive', incarnation: this.members.nextIncarnation(), node: s.name, address: s.address, meta: s.meta, vsn: s.vsn }, true);
   }
 
-  /** Starts probing and gossiping. */
   /**
    * Starts the periodic work, each loop after a random stagger within its interval, as
    * memberlist's triggerFunc does, so members started together do not probe and gossip in step.
@@ -329,11 +328,18 @@ export class Swim {
     });
   }
 
-  /** memberlist's gossip: queued broadcasts to a few random members, recently dead ones included. */
+  /**
+   * memberlist's gossip: queued broadcasts to a few random members, recently dead ones included
+   * (they may only be cut off, and learn they were declared dead), but never one that left: it
+   * is gone for good, and every send to it would be one fewer for a member that listens.
+   */
   private gossip(): void {
     const { clock, timing } = this.deps;
     const now = clock.monotonicMs();
-    const targets = this.randomMembers(timing.gossipNodes, (m) => m.state === 'alive' || m.state === 'suspect' || now - m.stateChangeMs <= timing.gossipToTheDeadMs);
+    const targets = this.randomMembers(
+      timing.gossipNodes,
+      (m) => m.state === 'alive' || m.state === 'suspect' || (m.state === 'dead' && now - m.stateChangeMs <= timing.gossipToTheDeadMs),
+    );
     for (const t of targets) {
       const parts = this.queue.getBroadcasts(2, timing.udpPacketBytesMax - 2);
       if (parts.length === 0) return;

@@ -44,6 +44,7 @@ export class SimNetwork {
   private readonly down = new Set<string>();
   private readonly slow = new Map<string, SlowProcessing & { lastMs: number }>();
   private readonly sent = new Map<string, SentCounts>();
+  private readonly addressed = new Map<string, number>();
   private readonly loss: number;
   private readonly latencyMinMs: number;
   private readonly latencySpanMs: number;
@@ -81,6 +82,7 @@ export class SimNetwork {
     const c = this.counts(from);
     c.packets++;
     c.packetBytes += bytes.length;
+    this.addressed.set(addressKey(to), (this.addressed.get(addressKey(to)) ?? 0) + 1);
     if (this.isDown(from) || this.rng.next() < this.loss) return;
     this.deliver(to, (e) => e.packet(from, bytes));
   }
@@ -95,6 +97,11 @@ export class SimNetwork {
       this.counts(to).streamBytes += reply.length;
       this.deliver(from, (me) => me.streamReply(reply));
     });
+  }
+
+  /** UDP packets sent to `address` so far, delivered or not. */
+  packetsTo(address: Address): number {
+    return this.addressed.get(addressKey(address)) ?? 0;
   }
 
   /** What `address` has sent so far. */
