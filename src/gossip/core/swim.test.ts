@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gossipPool as pool } from '../../sim/gossip/pool.js';
+import { lanTiming } from './config.js';
+import { decodeMessage, splitPacket } from './messages.js';
 
 describe('SWIM over a simulated network', () => {
   it('keeps 10 healthy members alive everywhere for a minute without a single suspicion', () => {
@@ -72,15 +74,17 @@ describe('SWIM over a simulated network', () => {
     for (let t = 0; t < 10 && viewsOf2().length > 0; t++) p.clock.advance(500);
     expect(viewsOf2()).toEqual([]);
     p.kill(2); // gone, as a member that left is
-    // Within gossipToTheDead (30 s) of both, a join gives everyone something to gossip.
-    const [toLeft, toDead] = [p.net.packetsTo(p.addressOf(2)), p.net.packetsTo(p.addressOf(3))];
+    // Within gossipToTheDead (30 s) of both, a join gives everyone something to gossip. Only the
+    // live members count: m3, cut off, still takes m2 for alive.
+    const live = [0, 1, 4, 5, 6, 7, 8].map((i) => p.addressOf(i));
+    const [toLeft, toDead] = [p.net.packetsTo(p.addressOf(2), live), p.net.packetsTo(p.addressOf(3), live)];
     const newcomer = p.add(8);
     newcomer.start();
     newcomer.join([p.addressOf(0)]);
     p.clock.advance(5000);
     expect(p.clock.monotonicMs() - deadAt).toBeLessThan(30_000);
-    expect(p.net.packetsTo(p.addressOf(2)) - toLeft).toBe(0);
-    expect(p.net.packetsTo(p.addressOf(3)) - toDead).toBeGreaterThan(0);
+    expect(p.net.packetsTo(p.addressOf(2), live) - toLeft).toBe(0);
+    expect(p.net.packetsTo(p.addressOf(3), live) - toDead).toBeGreaterThan(0);
   });
 
   it('finds a killed member among 100 within the suspicion bounds of that size (8–48 s)', () => {
@@ -106,6 +110,33 @@ describe('SWIM over a simulated network', () => {
     const perMemberPerSecond = (p.net.totalSent().packetBytes - before) / 1000 / 30;
     expect(perMemberPerSecond).toBeLessThan(100);
   }, 60_000);
+
+  it('gossips news at once (prompt gossip), but at most once more between two ticks, however much news comes', () => {
+    const gossipPackets = (promptGossip: boolean): number => {
+      const p = pool(10, { seed: 3, timing: { ...lanTiming, promptGossip } });
+      p.clock.advance(3000);
+      // Packets from m0 that open with a user message are gossip rounds (probes open with a ping or an ack).
+      let count = 0;
+      const send = p.net.sendPacket.bind(p.net);
+      p.net.sendPacket = (from, to, bytes) => {
+        if (from.ip === p.addressOf(0).ip && decodeMessage(splitPacket(bytes)[0]!).type === 'user') count++;
+        send(from, to, bytes);
+      };
+      // News every 5 ms for 2 s: 400 user messages queued on m0.
+      for (let t = 0; t < 400; t++) {
+        p.swims[0]!.broadcastUser(Uint8Array.of(t & 255, t >> 8));
+        p.clock.advance(5);
+      }
+      return count;
+    };
+    const ticks = 2000 / lanTiming.gossipIntervalMs + 1;
+    const perRound = lanTiming.gossipNodes;
+    const withTicksOnly = gossipPackets(false);
+    expect(withTicksOnly).toBeLessThanOrEqual(ticks * perRound);
+    const prompt = gossipPackets(true);
+    expect(prompt).toBeGreaterThan(ticks * perRound); // the extra rounds ran ...
+    expect(prompt).toBeLessThanOrEqual(2 * ticks * perRound); // ... one between two ticks at most
+  });
 
   it('ignores malformed packets', () => {
     const p = pool(3);

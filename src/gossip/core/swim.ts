@@ -5,12 +5,13 @@
  * within the probe timeout, `indirectChecks` others are asked to ping it and to nack if they
  * cannot; with no ack by the end of the interval it is suspected. Every gossip interval the
  * queued broadcasts go to `gossipNodes` random members (also recently dead ones, so they learn
- * it). Every packet piggybacks broadcasts up to the UDP limit. Pure: time from the Clock,
+ * it), and with prompt gossip (ours) once more as soon as news is queued. Every packet
+ * piggybacks broadcasts up to the UDP limit. Pure: time from the Clock,
  * choices from the Rng, packets out through `send`.
  */
 import type { Clock, Logger, Rng, Timer } from '../../lib/index.js';
 import { Awareness } from './awareness.js';
-import { BroadcastQueue } from './broadcast-queue.js';
+import { BroadcastQueue, type Broadcast } from './broadcast-queue.js';
 import { pushPullIntervalMs, type SwimTiming } from './config.js';
 import { Members, type Member, type MemberEvents, type MemberSnapshot } from './members.js';
 import { GossipDecodeError, decodeMessage, decodePushPull, encodeMessage, encodePushPull, packPackets, splitPacket, type Address, type Message } from './messages.js';
@@ -54,6 +55,10 @@ export class Swim {
   private probeTimer: Timer | undefined;
   private gossipTimer: Timer | undefined;
   private pushPullTimer: Timer | undefined;
+  private started = false;
+  /** A prompt round is due (its timer is set), or one ran since the last tick of the interval. */
+  private promptTimer: Timer | undefined;
+  private promptSpent = false;
   /** Malformed packets received (for metrics and tests). */
   badPackets = 0;
 
@@ -67,7 +72,7 @@ export class Swim {
       timing: deps.timing,
       selfName: deps.self.name,
       awareness: this.awareness,
-      broadcast: (name, m, sent) => this.queue.queue({ name, message: encodeMessage(m), finished: sent }),
+      broadcast: (name, m, sent) => this.enqueue({ name, message: encodeMessage(m), finished: sent }),
       events: deps.events,
       logger: deps.logger,
     });
@@ -81,6 +86,7 @@ export class Swim {
    */
   start(): void {
     const { rng, timing } = this.deps;
+    this.started = true;
     this.scheduleProbe(rng.int(timing.probeIntervalMs));
     this.scheduleGossip(rng.int(timing.gossipIntervalMs));
     this.schedulePushPull(rng.int(Math.max(1, pushPullIntervalMs(timing.pushPullIntervalMs, this.members.size))));
@@ -90,6 +96,8 @@ export class Swim {
     this.probeTimer?.cancel();
     this.gossipTimer?.cancel();
     this.pushPullTimer?.cancel();
+    this.promptTimer?.cancel();
+    this.started = false;
     for (const p of this.pending.values()) p.timer.cancel();
     this.pending.clear();
     this.members.close();
@@ -108,7 +116,23 @@ export class Swim {
    * piggybacked like our own broadcasts, as often, and `sent` runs once it is out.
    */
   broadcastUser(payload: Uint8Array, sent?: () => void): void {
-    this.queue.queue({ message: encodeMessage({ type: 'user', payload }), finished: sent });
+    this.enqueue({ message: encodeMessage({ type: 'user', payload }), finished: sent });
+  }
+
+  /**
+   * Queues a broadcast and, with prompt gossip, sends it on now rather than at the next tick:
+   * one extra round, on a zero timer so that all the news of one packet or one push/pull goes
+   * out together, and at most one between two ticks, so a burst of news at most doubles the
+   * rounds. The regular ticks keep their fixed schedule.
+   */
+  private enqueue(b: Broadcast): void {
+    this.queue.queue(b);
+    if (!this.deps.timing.promptGossip || !this.started || this.promptTimer || this.promptSpent) return;
+    this.promptTimer = this.deps.clock.setTimer(0, () => {
+      this.promptTimer = undefined;
+      this.promptSpent = true;
+      this.gossip();
+    });
   }
 
   /**
@@ -256,6 +280,7 @@ export class Swim {
 
   private scheduleGossip(delayMs = this.deps.timing.gossipIntervalMs): void {
     this.gossipTimer = this.deps.clock.setTimer(delayMs, () => {
+      this.promptSpent = false;
       this.gossip();
       this.scheduleGossip();
     });

@@ -44,7 +44,8 @@ export class SimNetwork {
   private readonly down = new Set<string>();
   private readonly slow = new Map<string, SlowProcessing & { lastMs: number }>();
   private readonly sent = new Map<string, SentCounts>();
-  private readonly addressed = new Map<string, number>();
+  /** UDP packets sent, by receiver, then by sender. */
+  private readonly addressed = new Map<string, Map<string, number>>();
   private readonly loss: number;
   private readonly latencyMinMs: number;
   private readonly latencySpanMs: number;
@@ -82,7 +83,10 @@ export class SimNetwork {
     const c = this.counts(from);
     c.packets++;
     c.packetBytes += bytes.length;
-    this.addressed.set(addressKey(to), (this.addressed.get(addressKey(to)) ?? 0) + 1);
+    const toKey = addressKey(to);
+    const bySender = this.addressed.get(toKey) ?? new Map<string, number>();
+    this.addressed.set(toKey, bySender);
+    bySender.set(addressKey(from), (bySender.get(addressKey(from)) ?? 0) + 1);
     if (this.isDown(from) || this.rng.next() < this.loss) return;
     this.deliver(to, (e) => e.packet(from, bytes));
   }
@@ -99,9 +103,12 @@ export class SimNetwork {
     });
   }
 
-  /** UDP packets sent to `address` so far, delivered or not. */
-  packetsTo(address: Address): number {
-    return this.addressed.get(addressKey(address)) ?? 0;
+  /** UDP packets sent to `address` so far, delivered or not; only those from `senders`, if given. */
+  packetsTo(address: Address, senders?: readonly Address[]): number {
+    const bySender = this.addressed.get(addressKey(address));
+    if (!bySender) return 0;
+    const keys = senders ? senders.map(addressKey) : [...bySender.keys()];
+    return keys.reduce((n, k) => n + (bySender.get(k) ?? 0), 0);
   }
 
   /** What `address` has sent so far. */

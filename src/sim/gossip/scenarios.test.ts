@@ -46,6 +46,13 @@ describe('gossip simulator, 100 members', () => {
     expect(joinSpread({ n: 100, seed }).knownMs).toBeLessThanOrEqual(e.spreadMs);
   }, slowMs);
 
+  it.each(seeds)("seed %i: prompt gossip spreads a newcomer through 100 members within a gossip interval, several times faster than memberlist's ticks", (seed) => {
+    const prompt = joinSpread({ n: 100, seed, stepMs: 1 }).knownMs!;
+    const ticksOnly = joinSpread({ n: 100, seed, stepMs: 1, timing: { ...lanTiming, promptGossip: false } }).knownMs!;
+    expect(prompt).toBeLessThanOrEqual(lanTiming.gossipIntervalMs);
+    expect(3 * prompt).toBeLessThan(ticksOnly);
+  }, slowMs);
+
   it('sends a ping and an ack a second per member, push/pull at twice its state per interval, nothing else when all is well', () => {
     const r = bandwidth({ n: 100, seed: 1 });
     expect(r.packetsPerS).toBeGreaterThanOrEqual(e.probePacketsPerS);

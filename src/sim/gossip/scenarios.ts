@@ -19,14 +19,14 @@ export interface ScenarioBase {
 export const pollMs = 50;
 
 /**
- * Advances `p` in steps of pollMs until `done` holds or `limitMs` has passed; the elapsed time
- * when it first held, else undefined.
+ * Advances `p` in steps of `stepMs` (pollMs by default) until `done` holds or `limitMs` has
+ * passed; the elapsed time when it first held, else undefined.
  */
-function waitFor(p: GossipPool, limitMs: number, done: () => boolean): number | undefined {
+function waitFor(p: GossipPool, limitMs: number, done: () => boolean, stepMs = pollMs): number | undefined {
   const start = p.clock.monotonicMs();
-  for (let elapsed = 0; elapsed <= limitMs; elapsed += pollMs) {
+  for (let elapsed = 0; elapsed <= limitMs; elapsed += stepMs) {
     if (done()) return p.clock.monotonicMs() - start;
-    p.clock.advance(pollMs);
+    p.clock.advance(stepMs);
   }
   return undefined;
 }
@@ -77,15 +77,18 @@ export interface SpreadResult {
   knownMs: number | undefined;
 }
 
-/** (a) One newcomer joins a settled pool of n − 1 members through a random one of them. */
-export function joinSpread(o: ScenarioBase & { limitMs?: number }): SpreadResult {
+/**
+ * (a) One newcomer joins a settled pool of n − 1 members through a random one of them. `stepMs`:
+ * how finely the time is measured (default pollMs).
+ */
+export function joinSpread(o: ScenarioBase & { limitMs?: number; stepMs?: number }): SpreadResult {
   const p = gossipPool(o.n - 1, { seed: o.seed, timing: o.timing });
   p.clock.advance(2 * p.timing.probeIntervalMs);
   const newcomer = p.add(o.n - 1);
   newcomer.start();
   newcomer.join([p.addressOf(new SeededRng(o.seed * 31 + 7).int(o.n - 1))]);
   const name = nameOf(o.n - 1);
-  const knownMs = waitFor(p, o.limitMs ?? 60_000, () => newcomer.members.size === o.n && p.swims.every((s) => s.members.get(name)?.state === 'alive'));
+  const knownMs = waitFor(p, o.limitMs ?? 60_000, () => newcomer.members.size === o.n && p.swims.every((s) => s.members.get(name)?.state === 'alive'), o.stepMs);
   return { knownMs };
 }
 
