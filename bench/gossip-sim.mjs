@@ -60,8 +60,10 @@ function tasks(o) {
     for (let seed = 1; seed <= (large ? o.seedsLarge : o.seeds); seed++) {
       const base = { n, seed };
       list.push({ key: 'join', n, scenario: 'joinConvergence', options: base, weight: n * n * 40 });
-      list.push({ key: 'spread', n, scenario: 'joinSpread', options: base, weight: n * n * 3 });
-      for (const lifeguard of [true, false]) list.push({ key: `detect-${lifeguard}`, n, scenario: 'detection', lifeguard, options: base, weight: n * n * 4 });
+      // One join, timed to 5 ms: with prompt gossip (ours) and on the ticks alone (memberlist's way).
+      list.push({ key: 'spread', n, scenario: 'joinSpread', options: { ...base, stepMs: 5 }, weight: n * n * 3 });
+      list.push({ key: 'spread-ticks', n, scenario: 'joinSpread', timing: { promptGossip: false }, options: { ...base, stepMs: 5 }, weight: n * n * 3 });
+      for (const lifeguard of [true, false]) list.push({ key: `detect-${lifeguard}`, n, scenario: 'detection', timing: { lifeguard }, options: base, weight: n * n * 4 });
       list.push({ key: 'bytes', n, scenario: 'bandwidth', options: base, weight: n * 200_000 });
       for (const d of o.slow) {
         for (const lifeguard of [true, false]) {
@@ -85,7 +87,7 @@ async function runAll(o, list) {
       const feed = () => {
         if (next >= list.length) return void w.terminate().then(resolve, reject);
         const t = list[next++];
-        w.postMessage({ id: t.id, scenario: t.scenario, lifeguard: t.lifeguard, options: t.options });
+        w.postMessage({ id: t.id, scenario: t.scenario, timing: t.timing, options: t.options });
       };
       w.on('message', (m) => {
         const t = list[m.id];
@@ -142,7 +144,8 @@ function header(o, run) {
 The SWIM core (\`src/gossip/core\`) with memberlist's LAN profile, many members in one process on
 the simulated network of \`src/sim/gossip\`: simulated time (ManualClock), seeded randomness, packet
 latency 1–5 ms. There is no peer to run side by side here: the reference is memberlist's and serf's
-formulas (RELIABILITY-NOTES §5), in the last column. Each figure is the median and the p99 over
+formulas (RELIABILITY-NOTES §5), in the last column, and for one join the same core gossiping on
+its ticks alone, as memberlist does (Muster adds prompt gossip: src/gossip/README.md). Each figure is the median and the p99 over
 the seeds (nearest rank: with fewer than 100 seeds, p99 is the worst seed).
 
 - Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
@@ -171,6 +174,7 @@ function measuredTable(o, formulas, config, get) {
     add(n, `join storm (${int(n - 1)} joins 10 ms apart${joins ? `, over ${secs(joins)}` : ''}, each through a random member): last join → 99.9% of member pairs known`, get(n, 'join', 'mostKnownMs'), secs, `one broadcast reaches 99.99% in ${secs(e.spreadMs)} (serf)`);
     add(n, 'join storm: last join → every member knows every other as alive', get(n, 'join', 'convergedMs'), secs, `push/pull repairs any miss within ${secs(e.pushPullIntervalMs)}`);
     add(n, 'one join into a settled pool: known alive everywhere (and it knows all)', get(n, 'spread', 'knownMs'), secs, `${secs(e.spreadMs)} (serf, 99.99%)`);
+    add(n, "the same join on the gossip ticks alone (memberlist's way: promptGossip off)", get(n, 'spread-ticks', 'knownMs'), secs, `${secs(e.spreadMs)} (serf, 99.99%)`);
     for (const lg of [true, false]) {
       const tag = lg ? 'Lifeguard' : 'no Lifeguard';
       const min = formulas.expectations({ ...config.lanTiming, lifeguard: lg }, n);
@@ -224,6 +228,10 @@ const NOTES = `- The slow member handles whatever reaches it (packets and push/p
   within a second or two, so the first member's suspicion runs out at its minimum either way. The
   first probe of the crashed member comes when it is next in some member's shuffled round-robin
   order: usually within a second or two, in an unlucky seed several seconds later.
+- Prompt gossip (ours): news goes out at once in one extra round between two ticks, so each hop
+  of a spread costs a packet's latency (1–5 ms here) instead of half a gossip interval. A member
+  that no informed member picked in that wave hears the news at the next tick, which makes the
+  tail of a spread. The bytes per broadcast do not change (it is still sent \`retransmits\` times).
 - A join storm is slower than one broadcast's spread: each member relays every join's news (about
   25 per packet), so the news queues. A member that joined through a peer not yet told of a newer
   one can miss that one's news once its broadcasts have run out; the next push/pull repairs it,
@@ -236,8 +244,8 @@ const NOTES = `- The slow member handles whatever reaches it (packets and push/p
 if (!isMainThread) {
   const { scenarios, config } = await load(workerData.dist);
   parentPort.on('message', (task) => {
-    const options = { ...task.options };
-    if (task.lifeguard === false) options.timing = { ...config.lanTiming, lifeguard: false };
+    // task.timing: changes to memberlist's LAN profile for this run.
+    const options = { ...task.options, ...(task.timing ? { timing: { ...config.lanTiming, ...task.timing } } : {}) };
     const t0 = performance.now();
     const result = scenarios[task.scenario](options);
     parentPort.postMessage({ id: task.id, result, ms: performance.now() - t0 });
