@@ -13,6 +13,7 @@ import { MusterError, type Clock, type Logger, type LogSink, type Rng } from '..
 import { AgentDns } from './dns.js';
 import { AgentGossip } from './gossip.js';
 import { listenError } from './listen-error.js';
+import { clearSocketPath, setSocketPermissions } from './unix-socket.js';
 import { AgentOps } from './ops.js';
 import type { ServerApi } from '../server/index.js';
 import { memberStatusCodes, type MemberEventKind, type SerfMember } from '../serf/index.js';
@@ -177,6 +178,19 @@ export class Agent implements AgentApi {
       }
       if (c.ports.http !== -1) {
         for (const host of c.httpAddrs) {
+          if (host.startsWith('unix://')) {
+            const path = host.slice('unix://'.length);
+            await clearSocketPath(path, this.logger);
+            try {
+              await this.http.listen({ path });
+            } catch (err) {
+              throw listenError(err, 'unix', path, undefined, 'HTTP');
+            }
+            await setSocketPermissions(path, c.unixSockets);
+            this.httpAddrs.push(host);
+            this.logger.info('Started HTTP server', { address: path, network: 'unix' });
+            continue;
+          }
           let a;
           try {
             a = await this.http.listen(host, c.ports.http);

@@ -8,7 +8,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { GossipTransport, type Address, type Sealer, type SwimTiming } from '../gossip/index.js';
 import { open as openSealed, seal as sealWith, type Keyring } from '../gossip/index.js';
-import { MusterError, type Clock, type Logger, type Rng } from '../lib/index.js';
+import { MusterError, multiErrorText, type Clock, type Logger, type Rng } from '../lib/index.js';
 import { Serf, serfDefaults, type MemberEventKind, type SerfEvents, type SerfMember } from '../serf/index.js';
 import { GossipSnapshot } from './gossip-snapshot.js';
 import { listenError } from './listen-error.js';
@@ -168,7 +168,7 @@ export class GossipPool {
       }
     }
     if (joined > 0) this.serf.joined();
-    if (joined === 0) throw new MusterError('ERR_RPC', `${errors.length} error${errors.length === 1 ? '' : 's'} occurred:\n${errors.map((e) => `\t* ${e}`).join('\n')}\n\n`);
+    if (joined === 0) throw new MusterError('ERR_RPC', multiErrorText(errors));
     return joined;
   }
 

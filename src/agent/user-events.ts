@@ -16,7 +16,7 @@
  */
 import { compileGoRegexp } from '../filter/index.js';
 import type { EventApi, EventFilters, EventList, UserEvent } from '../http/event.js';
-import { MusterError, decode, encode, limits, type Clock, type Logger } from '../lib/index.js';
+import { MusterError, decode, encode, limits, multiErrorText, type Clock, type Logger } from '../lib/index.js';
 
 /**
  * Events an agent keeps: Consul's eventBuf (agent.go: make([]*UserEvent, 256)). Enough for a
@@ -144,7 +144,7 @@ export function serfUserEventBytes(serfNameBytes: number, payloadBytes: number, 
 
 /** Consul's Internal.EventFire joins segment errors with go-multierror. */
 function segmentError(message: string): MusterError {
-  return new MusterError('ERR_RPC', `1 error occurred:\n\t* error broadcasting event to segment "": ${message}\n\n`);
+  return new MusterError('ERR_RPC', multiErrorText([`error broadcasting event to segment "": ${message}`]));
 }
 
 /** serf.UserEvent's two size checks (its 9 KiB "sane limit" cannot bind under 512 bytes). */

@@ -2,7 +2,8 @@
  * The runtime configuration: the merged sources turned into typed settings, with Consul's
  * validation rules and error texts. Pure: host facts (name, addresses) are passed in.
  */
-import { limits, parseDurationMs, parseLogLevel, type LogLevel } from '../lib/index.js';
+import { parseIP } from '../dns/resolver/ip.js';
+import { limits, multiErrorText, parseDurationMs, parseLogLevel, type LogLevel } from '../lib/index.js';
 import { buildAutopilotRuntime, type AutopilotRuntime } from './autopilot-runtime.js';
 import { buildDnsRuntime, type DnsRuntime } from './dns-runtime.js';
 import { buildGossipRuntime, type GossipRuntime } from './gossip-runtime.js';
@@ -70,6 +71,8 @@ export interface RuntimeConfig {
   disableHostNodeID: boolean;
   /** disable_remote_exec: refuse `muster exec` jobs (Consul's default: true). */
   disableRemoteExec: boolean;
+  /** Owner and mode of the HTTP API's unix sockets (`unix_sockets`), checked when a socket is made, as Consul does. */
+  unixSockets: { user: string; group: string; mode: string };
   /** The merged sources, for /v1/agent/self's DebugConfig. */
   raw: Raw;
 }
@@ -124,9 +127,13 @@ export function buildRuntime(raw: Raw, host: HostFacts, devMode: boolean): Runti
     throw new ConfigError(`performance.raft_multiplier cannot be ${raftMultiplier}. Must be between 1 and 10`);
   }
   const nodeMeta = validateNodeMeta((raw['node_meta'] as Record<string, string> | undefined) ?? {});
-  const bindAddr = str(raw, 'bind_addr');
-  const clientAddrs = str(raw, 'client_addr').split(/\s+/).filter(Boolean);
-  const httpAddr = str(addresses, 'http');
+  const bindAddr = checkBindAddr(str(raw, 'bind_addr'));
+  // Consul's builder reports every bad address list at once (a go-multierror).
+  const addrErrors: string[] = [];
+  const clientAddrs = addrList('client_addr', str(raw, 'client_addr'), false, addrErrors);
+  const httpAddrs = addrList('addresses.http', str(addresses, 'http'), true, addrErrors);
+  const dnsAddrs = addrList('addresses.dns', str(addresses, 'dns'), true, addrErrors);
+  if (addrErrors.length > 0) throw new ConfigError(multiErrorText(addrErrors));
   const portsOut: Ports = {
     dns: portOf(ports, 'dns'),
     http: portOf(ports, 'http'),
@@ -136,6 +143,7 @@ export function buildRuntime(raw: Raw, host: HostFacts, devMode: boolean): Runti
     serfWan: portOf(ports, 'serf_wan'),
     server: portOf(ports, 'server'),
   };
+  if (portsOut.dns > 0 && dnsAddrs.some((a) => a.startsWith('unix://'))) throw new ConfigError('DNS address cannot be a unix socket');
   const nodeName = str(raw, 'node_name') || host.hostname;
   const advertiseAddr = str(raw, 'advertise_addr') || advertiseFor(bindAddr, host);
   if (nodeName === '') throw new ConfigError('node_name cannot be empty');
@@ -153,7 +161,7 @@ export function buildRuntime(raw: Raw, host: HostFacts, devMode: boolean): Runti
     bindAddr,
     advertiseAddr,
     clientAddrs,
-    httpAddrs: httpAddr ? httpAddr.split(/\s+/).filter(Boolean) : clientAddrs,
+    httpAddrs: httpAddrs.length > 0 ? httpAddrs : clientAddrs,
     ports: portsOut,
     domain: normaliseDomain(str(raw, 'domain')),
     dns: buildDnsRuntime(raw, datacenter, clientAddrs),
@@ -180,8 +188,47 @@ export function buildRuntime(raw: Raw, host: HostFacts, devMode: boolean): Runti
     enableDebug: bool(raw, 'enable_debug'),
     disableHostNodeID: bool(raw, 'disable_host_node_id'),
     disableRemoteExec: bool(raw, 'disable_remote_exec'),
+    unixSockets: { user: str(sub(raw, 'unix_sockets'), 'user'), group: str(sub(raw, 'unix_sockets'), 'group'), mode: str(sub(raw, 'unix_sockets'), 'mode') },
     raw,
   };
+}
+
+/**
+ * Consul's bind_addr rules: one IP address. (For one that is not an IP, Consul says "bind_addr
+ * cannot be empty"; we name what is wrong.)
+ */
+function checkBindAddr(text: string): string {
+  const addrs = text.split(/\s+/).filter(Boolean);
+  if (addrs.length === 0) throw new ConfigError('bind_addr cannot be empty');
+  if (addrs.length > 1) throw new ConfigError("bind_addr cannot contain multiple addresses. Use 'addresses.{dns,http,https}' instead.");
+  if (addrs[0]!.startsWith('unix://')) throw new ConfigError('bind_addr cannot be a unix socket');
+  if (!isIPText(addrs[0]!)) throw new ConfigError(`bind_addr: invalid ip address: ${addrs[0]}`);
+  return addrs[0]!;
+}
+
+/**
+ * Consul's expandAddrs / expandIPs: addresses separated by spaces, each an IP (`[::]` too) or,
+ * where `unix` allows, `unix:///path`. The first bad one of a list goes into `errors`.
+ */
+function addrList(name: string, text: string, unix: boolean, errors: string[]): string[] {
+  const addrs = text.split(/\s+/).filter(Boolean);
+  for (const a of addrs) {
+    if (a.startsWith('unix://')) {
+      if (unix) continue;
+      errors.push(`${name} cannot be a unix socket`);
+      return [];
+    }
+    if (!isIPText(a)) {
+      errors.push(`${name}: invalid ip address: ${a}`);
+      return [];
+    }
+  }
+  return addrs;
+}
+
+/** Go's net.ParseIP, plus the `[::]` Consul also takes. */
+function isIPText(text: string): boolean {
+  return text === '[::]' || parseIP(text) !== undefined;
 }
 
 function portOf(ports: Raw, name: string): number {

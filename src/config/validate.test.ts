@@ -92,8 +92,22 @@ describe('buildRuntime', () => {
     [{ data_dir: '/d', node_meta: { 'consul-x': 'y' } }, "Key prefix 'consul-' is reserved"],
     [{ data_dir: '/d', ports: { http: 70000 } }, 'ports.http must be between 1 and 65535 or -1 to disable, got 70000'],
     [{ data_dir: '/d', default_query_time: 'soon' }, 'default_query_time: invalid duration: "soon"'],
+    // Addresses, in Consul's words (checked against consul 1.8.7 validate).
+    [{ data_dir: '/d', bind_addr: '1.2.3.4 5.6.7.8' }, "bind_addr cannot contain multiple addresses. Use 'addresses.{dns,http,https}' instead."],
+    [{ data_dir: '/d', bind_addr: 'unix:///tmp/s' }, 'bind_addr cannot be a unix socket'],
+    [{ data_dir: '/d', bind_addr: 'abc' }, 'bind_addr: invalid ip address: abc'], // Consul: "bind_addr cannot be empty"
+    [{ data_dir: '/d', client_addr: 'unix:///tmp/s' }, '1 error occurred:\n\t* client_addr cannot be a unix socket\n\n'],
+    [{ data_dir: '/d', client_addr: 'abc unix:///x', addresses: { http: 'zzz' } }, '2 errors occurred:\n\t* client_addr: invalid ip address: abc\n\t* addresses.http: invalid ip address: zzz\n\n'],
+    [{ data_dir: '/d', addresses: { dns: 'unix:///tmp/s' } }, 'DNS address cannot be a unix socket'],
   ])('refuses %j: %s', (over, message) => {
     expect(() => build(over)).toThrow(message);
+  });
+
+  it('takes IPv4, IPv6 and [::] addresses, and unix sockets for the HTTP API (and for DNS when it is off)', () => {
+    const rt = build({ data_dir: '/d', client_addr: '[::] 127.0.0.1 ::1', addresses: { http: 'unix:///tmp/a.sock 10.1.2.3', dns: 'unix:///tmp/d.sock' }, ports: { dns: -1 }, unix_sockets: { mode: '600', user: 'nobody', group: '0' } });
+    expect(rt.clientAddrs).toEqual(['[::]', '127.0.0.1', '::1']);
+    expect(rt.httpAddrs).toEqual(['unix:///tmp/a.sock', '10.1.2.3']);
+    expect(rt.unixSockets).toEqual({ mode: '600', user: 'nobody', group: '0' });
   });
 
   it('refuses a 0.0.0.0 bind when the host has several private addresses', () => {

@@ -95,18 +95,25 @@ export class HttpApi {
     this.router.add('/', ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'], (ctx) => (ctx.path === '/' ? { text: 'Muster Agent' } : { status: 404 }));
   }
 
-  /** Listens on host:port; resolves with the bound address (port 0 picks a free one). */
-  listen(host: string, port: number): Promise<AddressInfo> {
+  /**
+   * Listens on host:port, or on a unix socket at `{ path }`; resolves with the bound address
+   * (port 0 picks a free one; a socket's is its path).
+   */
+  listen(host: string, port: number): Promise<AddressInfo>;
+  listen(at: { path: string }): Promise<string>;
+  listen(host: string | { path: string }, port?: number): Promise<AddressInfo | string> {
     const srv = createServer({ keepAliveTimeout: 30_000 }, (req, res) => void this.handle(req, res));
     srv.headersTimeout = 60_000;
     srv.requestTimeout = 0; // blocking queries may legitimately run for 10 minutes
     this.servers.push(srv);
     return new Promise((resolve, reject) => {
       srv.once('error', reject);
-      srv.listen(port, host, () => {
+      const listening = (): void => {
         srv.off('error', reject);
-        resolve(srv.address() as AddressInfo);
-      });
+        resolve(srv.address() as AddressInfo | string);
+      };
+      if (typeof host === 'string') srv.listen(port, host, listening);
+      else srv.listen(host.path, listening);
     });
   }
 

@@ -5,7 +5,7 @@
  * pool's answer is a KeyringResponse; any pool that failed turns the whole reply into a 500
  * whose text lists the failures (keyringErrorsOrNil, a go-multierror list).
  */
-import { goParseBool, goQuote, limits, MusterError } from '../lib/index.js';
+import { goParseBool, goQuote, limits, MusterError, multiErrorText } from '../lib/index.js';
 import { localOnlyListText, relayFactorMax, relayFactorRangeText, type PoolKeyResponse } from '../gossip/keyring.js';
 import type { RequestContext } from './context.js';
 import { decodeGo, go, GoDecodeError, parseGoJson } from './go-decode.js';
@@ -145,9 +145,7 @@ export function keyringErrors(responses: readonly KeyringResponse[]): string | u
     const messages = r.Messages ?? {};
     for (const node of Object.keys(messages).sort()) errs.push(`${node}: ${messages[node]}`);
   }
-  if (errs.length === 0) return undefined;
-  if (errs.length === 1) return `1 error occurred:\n\t* ${errs[0]}\n\n`;
-  return `${errs.length} errors occurred:\n\t${errs.map((e) => `* ${e}`).join('\n\t')}\n\n`;
+  return errs.length === 0 ? undefined : multiErrorText(errs);
 }
 
 /**

@@ -29,3 +29,12 @@ export class MusterError extends Error {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 }
+
+/**
+ * hashicorp/go-multierror's text, as Consul prints several errors at once:
+ * `1 error occurred:\n\t* a\n\n`, `2 errors occurred:\n\t* a\n\t* b\n\n`.
+ */
+export function multiErrorText(errors: readonly string[]): string {
+  const head = errors.length === 1 ? '1 error occurred' : `${errors.length} errors occurred`;
+  return `${head}:\n${errors.map((e) => `\t* ${e}`).join('\n')}\n\n`;
+}

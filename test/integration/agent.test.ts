@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,5 +110,45 @@ describe('muster agent -dev (real process)', () => {
       p.child.kill('SIGTERM');
       expect(await within(p.exited, 10_000, 'shutdown')).toBe(0);
     }
+  });
+
+  it('serves the HTTP API on a unix socket too (addresses.http), replacing a stale file, with unix_sockets mode; the CLI reaches it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'muster-unix-'));
+    const socket = join(dir, 'http.sock');
+    writeFileSync(socket, 'stale'); // left by a crashed agent: replaced, as Consul does
+    const host = uniqueLoopback();
+    const cfg = join(dir, 'unix.json');
+    writeFileSync(cfg, JSON.stringify({ addresses: { http: `unix://${socket} ${host}` }, unix_sockets: { mode: '600' } }));
+    const a = await startAgent(['-dev', '-config-file', cfg], { host });
+    agents.push(a);
+    expect(statSync(socket).isSocket()).toBe(true);
+    expect(statSync(socket).mode & 0o777).toBe(0o600);
+    expect(a.proc.stderr()).toContain(`[WARN]  agent: Replacing socket: path=${socket}`);
+    expect(a.proc.stderr()).toContain(`[INFO]  agent: Started HTTP server: address=${socket} network=unix`);
+    // The CLI through the socket (-http-addr and MUSTER_HTTP_ADDR); the TCP listener sees the same store.
+    expect((await runToEnd(['kv', 'put', `-http-addr=unix://${socket}`, 'via/socket', 'yes'])).stdout).toBe('Success! Data written to: via/socket\n');
+    expect((await runToEnd(['kv', 'get', 'via/socket'], { env: { MUSTER_HTTP_ADDR: `unix://${socket}` } })).stdout).toBe('yes\n');
+    expect(await (await fetch(a.url('/v1/kv/via/socket?raw'))).text()).toBe('yes');
+    const self = (await (await fetch(a.url('/v1/agent/self'))).json()) as { DebugConfig: { HTTPAddrs: string[] } };
+    expect(self.DebugConfig.HTTPAddrs).toEqual([`unix://${socket}`, `tcp://${a.httpAddr}`]);
+    agents.pop();
+    expect(await a.stop('SIGTERM')).toBe(0);
+    expect(existsSync(socket)).toBe(false);
+  });
+
+  it('refuses to start on a bad unix_sockets mode or a socket in a missing directory, naming what was wrong', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'muster-unix-'));
+    const socket = join(dir, 'http.sock');
+    const cfg = join(dir, 'unix.json');
+    writeFileSync(cfg, JSON.stringify({ addresses: { http: `unix://${socket}` }, unix_sockets: { mode: '9x' } }));
+    const host = uniqueLoopback();
+    const r1 = await runToEnd(['agent', '-dev', '-bind', host, '-dns-port', '-1', '-config-file', cfg]);
+    expect(r1.code).toBe(1);
+    expect(r1.stderr).toContain('==> Error starting agent: Failed setting up socket: invalid mode specified: 9x');
+    expect(existsSync(socket)).toBe(false);
+    writeFileSync(cfg, JSON.stringify({ addresses: { http: `unix://${dir}/missing/http.sock` } }));
+    const r2 = await runToEnd(['agent', '-dev', '-bind', host, '-dns-port', '-1', '-config-file', cfg]);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain(`==> Error starting agent: listen unix ${dir}/missing/http.sock: bind: no such file or directory`);
   });
 });

@@ -14,7 +14,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { AgentServiceCheck, AgentServiceRegistration, ServiceAddress } from '../../../api/index.js';
 import { parseSource } from '../../../config/index.js';
-import { formatDurationMs, parseDurationMs } from '../../../lib/index.js';
+import { formatDurationMs, multiErrorText, parseDurationMs } from '../../../lib/index.js';
 import { goFileError } from '../../command.js';
 import { goPathJoin } from '../shared.js';
 
@@ -82,7 +82,7 @@ export function servicesFromFiles(paths: readonly string[]): { services: AgentSe
   }
   const builder = new ServiceBuilder();
   const services = definitions.map((d) => builder.service(d));
-  if (builder.lastError !== undefined) throw new ServicesFileError(`1 error occurred:\n\t* ${builder.lastError}\n\n`);
+  if (builder.lastError !== undefined) throw new ServicesFileError(multiErrorText([builder.lastError]));
   return { services, warnings };
 }
 
