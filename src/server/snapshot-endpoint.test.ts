@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Fsm, InMemoryLog, RaftFsm } from '../fsm/index.js';
@@ -110,6 +110,25 @@ describe('SnapshotEndpoint', () => {
     a.fsm.install(restorer.finish(), a.log.lastIndex);
     const wanted = stateHash(a.store.state);
 
+    // The longest garbage-collection pause of each phase, to tell GC from our own work in a stall.
+    let gcMaxMs = 0;
+    let gcKind = '';
+    const gcKinds: Record<number, string> = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental', 8: 'weak callbacks' };
+    const gc = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (e.duration > gcMaxMs) [gcMaxMs, gcKind] = [e.duration, gcKinds[(e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? '?'];
+      }
+    });
+    gc.observe({ entryTypes: ['gc'] });
+    // The observer reports on a later turn of the loop: let it, then take the phase's figure.
+    const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    const gcLongest = (): string => {
+      const text = `${gcMaxMs.toFixed(1)} ms ${gcKind}`;
+      [gcMaxMs, gcKind] = [0, ''];
+      return text;
+    };
+    await tick();
+    gcLongest(); // the fill's
     const stalls = monitorEventLoopDelay({ resolution: 5 });
     stalls.enable();
     let started = performance.now();
@@ -118,6 +137,8 @@ describe('SnapshotEndpoint', () => {
     const saveMs = performance.now() - started;
     stalls.disable();
     const saveStallMs = stalls.max / 1e6;
+    await tick();
+    const saveGc = gcLongest();
 
     const b = node();
     stalls.reset();
@@ -127,10 +148,13 @@ describe('SnapshotEndpoint', () => {
     const restoreMs = performance.now() - started;
     stalls.disable();
     const restoreStallMs = stalls.max / 1e6;
+    await tick();
+    const restoreGc = gcLongest();
+    gc.disconnect();
     // eslint-disable-next-line no-console -- the measured figures are the point of this test
     console.log(
       `${keys} keys: archive ${(archive.length / 1e6).toFixed(1)} MB; save ${saveMs.toFixed(0)} ms (longest event-loop stall ${saveStallMs.toFixed(1)} ms); ` +
-        `restore ${restoreMs.toFixed(0)} ms (longest stall ${restoreStallMs.toFixed(1)} ms)`,
+        `restore ${restoreMs.toFixed(0)} ms (longest stall ${restoreStallMs.toFixed(1)} ms); longest GC pause: save ${saveGc}, restore ${restoreGc}`,
     );
     expect(stateHash(b.store.state)).toBe(wanted);
   });
