@@ -50,9 +50,9 @@ function fqdnLower(d: string): string {
   return l.endsWith('.') ? l : `${l}.`;
 }
 
-export function buildDnsRuntime(raw: Raw, datacenter: string, clientAddrs: string[]): DnsRuntime {
+/** `addrs`: where DNS listens, already checked by runtime.ts (addresses.dns, else client_addr). */
+export function buildDnsRuntime(raw: Raw, datacenter: string, addrs: string[]): DnsRuntime {
   const dns = sub(raw, 'dns_config');
-  const addresses = str(sub(raw, 'addresses'), 'dns');
   const altDomain = str(raw, 'alt_domain');
   const alt = new RegExp(`^(service|connect|node|query|addr|${escapeRe(datacenter)})\\.(${escapeRe(datacenter)}\\.)?`);
   if (alt.test(altDomain)) throw new ConfigError(`alt_domain cannot start with {service,connect,node,query,addr,${datacenter}}`);
@@ -67,7 +67,7 @@ export function buildDnsRuntime(raw: Raw, datacenter: string, clientAddrs: strin
   const soa = sub(dns, 'soa');
   const soaField = (k: string, def: number): number => (typeof soa[k] === 'number' ? (soa[k] as number) : def);
   return {
-    addrs: addresses ? addresses.split(/\s+/).filter(Boolean) : clientAddrs,
+    addrs,
     domain: fqdnLower(str(raw, 'domain')),
     altDomain: fqdnLower(altDomain),
     recursors: recursorList(raw['recursors']),

@@ -164,7 +164,7 @@ export function buildRuntime(raw: Raw, host: HostFacts, devMode: boolean): Runti
     httpAddrs: httpAddrs.length > 0 ? httpAddrs : clientAddrs,
     ports: portsOut,
     domain: normaliseDomain(str(raw, 'domain')),
-    dns: buildDnsRuntime(raw, datacenter, clientAddrs),
+    dns: buildDnsRuntime(raw, datacenter, dnsAddrs.length > 0 ? dnsAddrs : clientAddrs),
     gossip: buildGossipRuntime(raw, server, devMode, bindAddr, advertiseAddr),
     logLevel,
     logJson: bool(raw, 'log_json'),

@@ -4,9 +4,10 @@
  * `ack`, an `exit` (its value read), an `out/%05x` chunk (read; empty: a heartbeat), or an
  * unknown key. One change from Consul: the exits of a listing come after its other keys. In key
  * order `<node>/exit` sorts before `<node>/out/...`, so when a node's last output and its exit
- * land in one wake-up (a short job), Consul's prints "finished" above the output. The job ends after a quiet period of `-wait`, doubled while some node acked and
- * has not exited; then "N / M node(s) completed / acknowledged". Exit 2 when a node exited
- * non-zero or acked without exiting, 1 when the results could not be read or on a signal.
+ * land in one wake-up (a short job), Consul's prints "finished" above the output. The job ends
+ * after a quiet period of `-wait`, doubled while some node acked and has not exited; then
+ * "N / M node(s) completed / acknowledged". Exit 2 when a node exited non-zero or acked without
+ * exiting, 1 when the results could not be read or on a signal.
  */
 import type { Client } from '../../api/index.js';
 import { complain, say, writeBytes, type Ui } from '../command.js';
@@ -158,9 +159,9 @@ async function streamResults(w: JobWatch, queue: EventQueue, stop: AbortSignal):
       queue.push({ kind: 'error' });
       return;
     }
-    const fresh = keys.filter((k) => !seen.has(k));
-    const exitsLast = [...fresh.filter((k) => !k.endsWith(rExecExitSuffix)), ...fresh.filter((k) => k.endsWith(rExecExitSuffix))];
-    for (const full of exitsLast) {
+    // A stable sort: the listing's key order, except that exits go last.
+    const fresh = keys.filter((k) => !seen.has(k)).sort((a, b) => Number(a.endsWith(rExecExitSuffix)) - Number(b.endsWith(rExecExitSuffix)));
+    for (const full of fresh) {
       seen.add(full);
       const e = await keyEvent(w, full, full.startsWith(dir) ? full.slice(dir.length) : full, stop);
       if (stop.aborted) return;
