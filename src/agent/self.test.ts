@@ -92,7 +92,10 @@ describe('/v1/agent/self', () => {
   });
 
   it('DebugConfig of a non-dev server: Consul’s non-dev defaults, raft timeouts scaled by raft_multiplier, the autopilot block, WAN off', () => {
-    const hcl = ['performance { raft_multiplier = 3 } session_ttl_min = "20s" node_meta { zone = "z", rack = "r1" } log_level = "warn" autopilot { cleanup_dead_servers = false, server_stabilization_time = "3s", max_trailing_logs = 99 }'];
+    const hcl = [
+      'performance { raft_multiplier = 3 } session_ttl_min = "20s" node_meta { zone = "z", rack = "r1" } log_level = "warn" autopilot { cleanup_dead_servers = false, server_stabilization_time = "3s", max_trailing_logs = 99 }',
+      'raft_snapshot_threshold = 500 raft_snapshot_interval = "90s" raft_trailing_logs = 64',
+    ];
     const d = debugConfig(config(false, { server: true, bootstrap: true, data_dir: '/tmp/x', bind_addr: '10.1.2.3', ports: { serf_wan: -1 } }, hcl));
     expect(d).toMatchObject({
       AutopilotCleanupDeadServers: false,
@@ -114,6 +117,9 @@ describe('/v1/agent/self', () => {
       Logging: { LogLevel: 'warn', LogJSON: false },
       NodeMeta: { rack: 'r1', zone: 'z' },
       RPCAdvertiseAddr: 'tcp://10.1.2.3:8300',
+      RaftSnapshotInterval: '1m30s',
+      RaftSnapshotThreshold: 500,
+      RaftTrailingLogs: 64,
       SerfAdvertiseAddrWAN: '',
       SerfBindAddrWAN: '',
       SerfPortWAN: -1,
@@ -124,6 +130,8 @@ describe('/v1/agent/self', () => {
     expect(Object.keys(d['NodeMeta'] as object)).toEqual(['rack', 'zone']);
     // Consul shows an unset session_ttl_min as 0s (its 10s default applies later).
     expect(debugConfig(config(true, {}))['SessionTTLMin']).toBe('0s');
+    // Unset Raft snapshot settings show as 0 (Raft's own defaults apply), as in Consul.
+    expect(debugConfig(config(true, {}))).toMatchObject({ RaftSnapshotInterval: '0s', RaftSnapshotThreshold: 0, RaftTrailingLogs: 0 });
   });
 
   it('DebugConfig lists config-file services and checks as structs.ServiceDefinition and CheckDefinition', () => {

@@ -104,6 +104,12 @@ function agentSettings(c: RuntimeConfig): Record<string, unknown> {
     EnableLocalScriptChecks: c.enableLocalScriptChecks,
     EnableRemoteScriptChecks: c.enableScriptChecks,
     KVMaxValueSize: c.kvValueBytesMax,
+    RaftSnapshotInterval: formatDurationMs(c.raftSnapshot.intervalMs),
+    RaftSnapshotThreshold: c.raftSnapshot.threshold,
+    RaftTrailingLogs: c.raftSnapshot.trailingLogs,
+    UnixSocketGroup: c.unixSockets.group,
+    UnixSocketMode: c.unixSockets.mode,
+    UnixSocketUser: c.unixSockets.user,
     // Consul's -dev / server defaults: servers skip the leave on SIGINT, clients leave on SIGTERM.
     LeaveOnTerm: !c.server,
     Logging: {
@@ -317,7 +323,7 @@ function fill(value: unknown, keys: string[]): Record<string, unknown> {
 /** Settings of features Muster does not have (ACLs, TLS, Connect, autopilot, joins, segments, ...), at Consul's defaults. */
 const featureOff: Record<string, unknown> = {
   ...fill('hidden', ['ACLAgentMasterToken', 'ACLAgentToken', 'ACLMasterToken', 'ACLReplicationToken', 'ACLToken', 'EncryptKey', 'KeyFile']),
-  ...fill('', ['CAFile', 'CAPath', 'CertFile', 'ConnectCAProvider', 'SegmentName', 'ServerName', 'UIDir', 'UnixSocketGroup', 'UnixSocketMode', 'UnixSocketUser', 'VersionPrerelease']),
+  ...fill('', ['CAFile', 'CAPath', 'CertFile', 'ConnectCAProvider', 'SegmentName', 'ServerName', 'UIDir', 'VersionPrerelease']),
   ...fill(false, [
     'ACLEnableKeyListPolicy', 'ACLEnableTokenPersistence', 'ACLTokenReplication', 'ACLsEnabled', 'AutoEncryptAllowTLS', 'AutoEncryptTLS',
     'ConnectEnabled', 'ConnectMeshGatewayWANFederationEnabled', 'DNSUseCache', 'DisableCoordinates',
@@ -330,8 +336,8 @@ const featureOff: Record<string, unknown> = {
     'RetryJoinWAN', 'Segments', 'SerfAllowedCIDRsLAN', 'SerfAllowedCIDRsWAN', 'StartJoinAddrsLAN', 'StartJoinAddrsWAN', 'TLSCipherSuites', 'Watches',
   ]),
   ...fill({}, ['ConnectCAConfig', 'EnterpriseRuntimeConfig', 'HTTPResponseHeaders']),
-  ...fill(0, ['RaftProtocol', 'RaftSnapshotThreshold', 'RaftTrailingLogs', 'RetryJoinMaxAttemptsLAN', 'RetryJoinMaxAttemptsWAN']),
-  ...fill('0s', ['ACLRoleTTL', 'ConnectTestCALeafRootChangeSpread', 'DNSCacheMaxAge', 'DiscoveryMaxStale', 'RaftSnapshotInterval', 'ReconnectTimeoutLAN', 'ReconnectTimeoutWAN']),
+  ...fill(0, ['RaftProtocol', 'RetryJoinMaxAttemptsLAN', 'RetryJoinMaxAttemptsWAN']),
+  ...fill('0s', ['ACLRoleTTL', 'ConnectTestCALeafRootChangeSpread', 'DNSCacheMaxAge', 'DiscoveryMaxStale', 'ReconnectTimeoutLAN', 'ReconnectTimeoutWAN']),
   ...fill('30s', ['ACLPolicyTTL', 'ACLTokenTTL', 'CheckReapInterval', 'PrimaryGatewaysInterval', 'RetryJoinIntervalLAN', 'RetryJoinIntervalWAN']),
   ...fill('5s', ['HTTPSHandshakeTimeout', 'LeaveDrainTime', 'RPCHandshakeTimeout']),
   ...fill(true, ['DisableRemoteExec', 'EncryptVerifyIncoming', 'EncryptVerifyOutgoing', 'HTTPUseCache']),

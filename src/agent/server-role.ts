@@ -105,6 +105,10 @@ export class ServerRole {
         clock,
         rng,
         tickMs,
+        // Consul's agent.go: only what is configured (non-zero) replaces Raft's default.
+        ...(c.raftSnapshot.threshold > 0 ? { snapshotThreshold: c.raftSnapshot.threshold } : {}),
+        ...(c.raftSnapshot.intervalMs > 0 ? { snapshotIntervalMs: c.raftSnapshot.intervalMs } : {}),
+        ...(c.raftSnapshot.trailingLogs > 0 ? { raft: { trailingEntries: c.raftSnapshot.trailingLogs } } : {}),
         bootstrap: c.bootstrap ? { servers: [{ id: c.nodeID, address: rpcAddress, suffrage: 'voter' }] } : undefined,
         // A server not yet in this one's configuration (a candidate of a bootstrap in progress,
         // a leader adding it) is found through gossip, as Consul's ServerAddressProvider does.

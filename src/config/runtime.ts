@@ -45,6 +45,12 @@ export interface RuntimeConfig {
   logLevel: LogLevel;
   logJson: boolean;
   raftMultiplier: number;
+  /**
+   * raft_snapshot_threshold, raft_snapshot_interval, raft_trailing_logs: when a server takes a
+   * Raft snapshot and how much log it keeps behind it. 0: Raft's default (Consul's agent.go sets
+   * only what is non-zero).
+   */
+  raftSnapshot: { threshold: number; intervalMs: number; trailingLogs: number };
   /** The `autopilot` block: what the leader first writes as the cluster's autopilot configuration. */
   autopilot: AutopilotRuntime;
   /** performance.rpc_hold_timeout: how long a client agent retries a request that failed in transport. */
@@ -169,6 +175,7 @@ export function buildRuntime(raw: Raw, host: HostFacts, devMode: boolean): Runti
     logLevel,
     logJson: bool(raw, 'log_json'),
     raftMultiplier,
+    raftSnapshot: buildRaftSnapshotRuntime(raw),
     autopilot: buildAutopilotRuntime(raw),
     rpcHoldTimeoutMs: duration(perf, 'rpc_hold_timeout', 'performance.rpc_hold_timeout'),
     queryWaitMsDefault: duration(raw, 'default_query_time'),
@@ -191,6 +198,24 @@ export function buildRuntime(raw: Raw, host: HostFacts, devMode: boolean): Runti
     unixSockets: { user: str(sub(raw, 'unix_sockets'), 'user'), group: str(sub(raw, 'unix_sockets'), 'group'), mode: str(sub(raw, 'unix_sockets'), 'mode') },
     raw,
   };
+}
+
+/**
+ * Consul passes these to hashicorp/raft, which refuses an interval under 5 ms at start ("Snapshot
+ * interval is too low"); we refuse it as a config error. A negative count is an error here too
+ * (Consul converts it to a huge uint64: never snapshot, keep every entry).
+ */
+function buildRaftSnapshotRuntime(raw: Raw): RuntimeConfig['raftSnapshot'] {
+  const count = (k: string): number => {
+    const n = num(raw, k);
+    if (n < 0) throw new ConfigError(`${k} cannot be ${n}. Must be greater than or equal to zero`);
+    return n;
+  };
+  const intervalMs = str(raw, 'raft_snapshot_interval') === '' ? 0 : duration(raw, 'raft_snapshot_interval');
+  if (intervalMs !== 0 && intervalMs < 5) {
+    throw new ConfigError(`raft_snapshot_interval is too low: ${str(raw, 'raft_snapshot_interval')} (Raft's snapshot interval must be at least 5ms)`);
+  }
+  return { threshold: count('raft_snapshot_threshold'), intervalMs, trailingLogs: count('raft_trailing_logs') };
 }
 
 /**

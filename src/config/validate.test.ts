@@ -92,6 +92,11 @@ describe('buildRuntime', () => {
     [{ data_dir: '/d', node_meta: { 'consul-x': 'y' } }, "Key prefix 'consul-' is reserved"],
     [{ data_dir: '/d', ports: { http: 70000 } }, 'ports.http must be between 1 and 65535 or -1 to disable, got 70000'],
     [{ data_dir: '/d', default_query_time: 'soon' }, 'default_query_time: invalid duration: "soon"'],
+    // Consul: hashicorp/raft refuses it when the server starts ("Snapshot interval is too low").
+    [{ data_dir: '/d', raft_snapshot_interval: '1ms' }, "raft_snapshot_interval is too low: 1ms (Raft's snapshot interval must be at least 5ms)"],
+    // Consul turns a negative count into a huge uint64 (never snapshot, keep every entry).
+    [{ data_dir: '/d', raft_trailing_logs: -5 }, 'raft_trailing_logs cannot be -5. Must be greater than or equal to zero'],
+    [{ data_dir: '/d', raft_snapshot_threshold: -1 }, 'raft_snapshot_threshold cannot be -1. Must be greater than or equal to zero'],
     // Addresses, in Consul's words (checked against consul 1.8.7 validate).
     [{ data_dir: '/d', bind_addr: '1.2.3.4 5.6.7.8' }, "bind_addr cannot contain multiple addresses. Use 'addresses.{dns,http,https}' instead."],
     [{ data_dir: '/d', bind_addr: 'unix:///tmp/s' }, 'bind_addr cannot be a unix socket'],

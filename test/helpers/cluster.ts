@@ -24,6 +24,8 @@ export interface ClusterOptions {
   /** 'expect': all start with -bootstrap-expect N; 'first': only server 0 with -bootstrap. */
   bootstrap?: 'expect' | 'first';
   name?: string;
+  /** More of the servers' shared config file (e.g. raft_trailing_logs). */
+  config?: Record<string, unknown>;
 }
 
 export class ServerSlot {
@@ -76,10 +78,10 @@ export class Cluster {
 
   /** Starts every server at once and waits until each answers HTTP (not for a leader). */
   static async start(options: ClusterOptions): Promise<Cluster> {
-    const o: Required<ClusterOptions> = { raftMultiplier: 1, bootstrap: 'expect', name: 's', ...options };
+    const o: Required<ClusterOptions> = { raftMultiplier: 1, bootstrap: 'expect', name: 's', config: {}, ...options };
     const dir = mkdtempSync(join(tmpdir(), 'muster-raft-conf-'));
     const configFile = join(dir, 'cluster.json');
-    writeFileSync(configFile, JSON.stringify({ gossip_lan: fastGossip, performance: { raft_multiplier: o.raftMultiplier } }));
+    writeFileSync(configFile, JSON.stringify({ gossip_lan: fastGossip, performance: { raft_multiplier: o.raftMultiplier }, ...o.config }));
     const cluster = new Cluster(o, configFile);
     live.add(cluster);
     await Promise.all(cluster.servers.map((_, i) => cluster.startServer(i)));

@@ -167,6 +167,30 @@ describe('a Raft cluster of real servers', () => {
     });
   }, 60_000);
 
+  it('catches up a follower that missed compacted entries from a snapshot (raft_snapshot_threshold, raft_trailing_logs)', async () => {
+    const cluster = await Cluster.start({ size: 3, config: { raft_snapshot_threshold: 40, raft_snapshot_interval: '100ms', raft_trailing_logs: 8 } });
+    await withLogs(cluster, async () => {
+      const leader = await cluster.leader();
+      const writers = new Writers(cluster, 'behind', { clients: 4, writesMax: 400, durationMs: 40_000 });
+      writers.start();
+      await writers.more(20);
+      const victim = cluster.servers.findIndex((s) => s !== leader);
+      await cluster.kill(victim);
+      const missedFrom = await leaderIndex(leader, 'behind');
+      await writers.more(150);
+      // The leader's log now starts past what the victim has: only a snapshot can catch it up.
+      await waitFor('the leader snapshotting past the stopped follower', async () => {
+        const self = JSON.parse((await kvGet(leader, '/v1/agent/self')).body) as { Stats: { raft: { last_snapshot_index: string } } };
+        return Number(self.Stats.raft.last_snapshot_index) > missedFrom + 8 ? true : undefined;
+      });
+      const back = await cluster.startServer(victim);
+      await writers.more(20);
+      await writers.stop();
+      await expectNothingLost(cluster, 'behind', writers);
+      expect(back.agent!.proc.stderr()).toMatch(/Installed remote snapshot/);
+    });
+  }, 90_000);
+
   it('comes back after every server is SIGKILLed at once, with every acknowledged write', async () => {
     const cluster = await Cluster.start({ size: 3 });
     await withLogs(cluster, async () => {
