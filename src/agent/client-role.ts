@@ -22,6 +22,8 @@ export class ClientRole {
   /** /v1/snapshot: streamed to a server, which runs it on the leader. */
   readonly snapshots: SnapshotForwarder;
   private readonly rpc: RpcClient;
+  /** Aborted by close(): calls waiting out an RPC hold give up, so no timer outlives the agent. */
+  private readonly stopping = new AbortController();
   private readonly logger: Logger;
   private rebalanceTimer: Timer | undefined;
 
@@ -46,6 +48,7 @@ export class ClientRole {
       rng: deps.rng,
       logger: this.logger,
       holdTimeoutMs: config.rpcHoldTimeoutMs,
+      stop: this.stopping.signal,
       queryWaitMsDefault: config.queryWaitMsDefault,
       queryWaitMsMax: config.queryWaitMsMax,
     });
@@ -57,6 +60,7 @@ export class ClientRole {
       clock: deps.clock,
       rng: deps.rng,
       holdTimeoutMs: config.rpcHoldTimeoutMs,
+      stop: this.stopping.signal,
     });
   }
 
@@ -87,6 +91,7 @@ export class ClientRole {
   }
 
   async close(): Promise<void> {
+    this.stopping.abort();
     this.rebalanceTimer?.cancel();
     await this.rpc.close();
   }

@@ -75,6 +75,8 @@ export class ServerRole {
   private selfMember: (() => SerfMember) | undefined;
   private dirLock: DirLock | undefined;
   private stopped = false;
+  /** Aborted by close(): calls waiting out an RPC hold give up, so no timer outlives the agent. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly deps: ServerRoleDeps) {
     const { config: c, clock, rng } = deps;
@@ -172,6 +174,7 @@ export class ServerRole {
           clock,
           rng,
           holdTimeoutMs: c.rpcHoldTimeoutMs,
+          stop: this.stopping.signal,
         });
     this.rpcListener.handle(RpcType.snapshot, streamHandler(snapshotStreamServe(this.snapshotApi), rpcLogger));
     this.api = c.devMode
@@ -184,6 +187,7 @@ export class ServerRole {
           rng,
           logger: deps.logger.named('agent.server'),
           holdTimeoutMs: c.rpcHoldTimeoutMs,
+          stop: this.stopping.signal,
           queryWaitMsDefault: c.queryWaitMsDefault,
           queryWaitMsMax: c.queryWaitMsMax,
         });
@@ -265,6 +269,7 @@ export class ServerRole {
 
   async close(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     this.bootstrapExpect?.stop();
     this.leader.revoke();
     await this.rpcListener.close();

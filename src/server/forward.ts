@@ -26,6 +26,8 @@ export interface LeaderForwarderDeps {
   rng: Rng;
   logger: Logger;
   holdTimeoutMs?: number;
+  /** Aborted when the agent shuts down: calls waiting out a hold give up at once. */
+  stop?: AbortSignal;
   queryWaitMsDefault?: number;
   queryWaitMsMax?: number;
 }

@@ -17,18 +17,36 @@ export interface HoldOptions {
   holdTimeoutMs: number;
   /** The call changed nothing even if its connection broke after sending. */
   isRead: boolean;
+  /** The caller gave up (a closed HTTP request). */
   signal?: AbortSignal | undefined;
+  /** The agent is shutting down: no more tries, and no timer left behind to keep the process up. */
+  stop?: AbortSignal | undefined;
 }
 
 export async function withHold<T>(o: HoldOptions, attempt: () => Promise<T>): Promise<T> {
   const firstMs = o.clock.monotonicMs();
+  const ended = (): boolean => o.signal?.aborted === true || o.stop?.aborted === true;
   for (;;) {
     try {
       return await attempt();
     } catch (err) {
-      if (!canRetry(err, o.isRead) || o.signal?.aborted || o.clock.monotonicMs() - firstMs >= o.holdTimeoutMs) throw err;
+      if (!canRetry(err, o.isRead) || ended() || o.clock.monotonicMs() - firstMs >= o.holdTimeoutMs) throw err;
+      await pause(o, o.rng.next() * (o.holdTimeoutMs / retryJitterFraction));
+      if (ended()) throw err;
     }
-    const pauseMs = o.rng.next() * (o.holdTimeoutMs / retryJitterFraction);
-    await new Promise((resolve) => o.clock.setTimer(pauseMs, () => resolve(undefined)));
   }
+}
+
+/** Waits `ms`, or less if either signal aborts meanwhile. */
+function pause(o: HoldOptions, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const signals = [o.signal, o.stop].filter((s): s is AbortSignal => s !== undefined);
+    const done = (): void => {
+      timer.cancel();
+      for (const s of signals) s.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = o.clock.setTimer(ms, done);
+    for (const s of signals) s.addEventListener('abort', done, { once: true });
+  });
 }

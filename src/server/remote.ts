@@ -29,6 +29,8 @@ export interface RemoteServerDeps {
   logger: Logger;
   /** Consul's rpc_hold_timeout: how long a failing call keeps being retried. */
   holdTimeoutMs?: number;
+  /** Aborted when the agent shuts down: calls waiting out a hold give up at once. */
+  stop?: AbortSignal;
   queryWaitMsDefault?: number;
   queryWaitMsMax?: number;
 }

@@ -26,6 +26,8 @@ export interface SnapshotForwarderDeps {
   clock: Clock;
   rng: Rng;
   holdTimeoutMs?: number;
+  /** Aborted when the agent shuts down: calls waiting out a hold give up at once. */
+  stop?: AbortSignal;
 }
 
 interface WireSaveReply {

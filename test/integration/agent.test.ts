@@ -45,6 +45,21 @@ describe('muster agent -dev (real process)', () => {
     expect(a.proc.stderr()).toContain('[INFO]  agent: Caught: signal=terminated');
   });
 
+  it('exits at once on SIGTERM while calls wait out the RPC hold for a leader (none is ever elected here)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'muster-noleader-'));
+    const a = await startAgent(['-server', '-data-dir', dataDir, '-node', 'alone']);
+    agents.push(a);
+    // Both held for rpc_hold_timeout (7 s) before "No cluster leader": the agent's first
+    // anti-entropy sync (from start) and this write.
+    const held = fetch(a.url('/v1/kv/held'), { method: 'PUT', body: 'x' }).catch(() => undefined);
+    agents.pop();
+    a.proc.child.kill('SIGTERM');
+    // Well under the 7 s hold: no retry timer may keep the process up after "shutdown complete".
+    expect(await within(a.proc.exited, 3_000, 'exit while a call is held')).toBe(0);
+    expect(a.proc.stderr()).toContain('shutdown complete');
+    await held;
+  });
+
   it('exits 0 on SIGINT too; a server does not leave the cluster on it (skip_leave_on_interrupt)', async () => {
     const a = await dev();
     agents.pop();
