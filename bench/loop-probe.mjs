@@ -6,12 +6,21 @@
 //   {"window","samples","p50_ms","p99_ms","max_ms","mean_ms"}
 // A reset happens when FILE.reset holds a new text (a window name, e.g. "stability"); "window"
 // is that text. The timer is unref'd, so it never keeps the agent alive.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+// With LOOP_PROBE_STALLS_MS=N, a 2 ms timer also appends a line to FILE.stalls for each gap
+// between its runs longer than N ms: "<ISO time the gap ended> stall <gap in ms>", and a line
+// for each garbage collection of N/4 ms or more: "<ISO time it began> gc <kind> <ms>", to find
+// what ran then in the agent's log (a diagnosis aid; the timer costs a little CPU).
+// LOOP_PROBE_V8_FLAGS (e.g. "--trace-gc", which NODE_OPTIONS refuses) is handed to
+// v8.setFlagsFromString at start, for the same purpose.
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import v8 from 'node:v8';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 const out = process.env.LOOP_PROBE_OUT;
 const RESOLUTION_MS = 10;
 const WRITE_INTERVAL_MS = 1000;
+
+if (process.env.LOOP_PROBE_V8_FLAGS) v8.setFlagsFromString(process.env.LOOP_PROBE_V8_FLAGS);
 
 if (out) {
   const h = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
@@ -43,4 +52,22 @@ if (out) {
     }
   };
   setInterval(tick, WRITE_INTERVAL_MS).unref();
+
+  const stallMs = Number(process.env.LOOP_PROBE_STALLS_MS ?? 0);
+  if (stallMs > 0) {
+    let last = performance.now();
+    setInterval(() => {
+      const now = performance.now();
+      if (now - last > stallMs) appendFileSync(`${out}.stalls`, `${new Date().toISOString()} stall ${(now - last).toFixed(1)}\n`);
+      last = now;
+    }, 2).unref();
+    const kinds = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental', 8: 'weak-callbacks' };
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (e.duration < stallMs / 4) continue;
+        const at = new Date(performance.timeOrigin + e.startTime).toISOString();
+        appendFileSync(`${out}.stalls`, `${at} gc ${kinds[e.detail?.kind] ?? e.detail?.kind} ${e.duration.toFixed(1)}\n`);
+      }
+    }).observe({ entryTypes: ['gc'] });
+  }
 }

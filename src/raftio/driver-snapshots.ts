@@ -5,7 +5,7 @@
  */
 import type { Clock, Logger, Rng, Timer } from '../lib/index.js';
 import type { RaftNode, SnapshotMeta } from '../raft/index.js';
-import { findSnapshot, writeSnapshot, type OpenedStorage } from './driver-storage.js';
+import { findSnapshot, pacedForRestore, writeSnapshot, type OpenedStorage } from './driver-storage.js';
 import type { RaftFsm } from './driver.js';
 import { shutdown } from './errors.js';
 import type { SnapshotInfo, SnapshotSink } from './storage/index.js';
@@ -160,7 +160,7 @@ export class SnapshotKeeper {
     const h = this.host;
     const started = h.clock.monotonicMs();
     const reader = await h.storage().snapshots.open(info.id);
-    await h.fsm.restore(reader, info.meta);
+    await h.fsm.restore(pacedForRestore(reader), info.meta);
     h.installed(info.meta.index);
     h.logger.info('Installed remote snapshot', { index: info.meta.index, duration: `${Math.round(h.clock.monotonicMs() - started)}ms` });
   }

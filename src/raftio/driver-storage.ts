@@ -109,6 +109,26 @@ function logFollows(log: SegmentLog, s: SnapshotMeta): 'ok' | 'reset' | 'gap' {
   return log.term(s.index) === s.term ? 'ok' : 'reset';
 }
 
+/** Bytes of a snapshot the FSM is given per turn of the event loop: a few ms of decoding. */
+const restoreSliceBytes = 64 * 1024;
+
+/**
+ * A snapshot's chunks for the FSM to restore, cut into slices of at most restoreSliceBytes with
+ * a turn of the event loop after each. The FSM decodes and indexes what it is given at once; a
+ * whole 256 KiB read holds the loop for about 20 ms, and V8's marking falls behind a mutator
+ * that builds a large state that fast without letting its tasks run: installing 1M keys in
+ * 256 KiB steps measured mark-compact pauses of 64–145 ms, in 64 KiB slices at most 16 ms
+ * (BENCHMARKS.md, "Snapshots of a large store").
+ */
+export async function* pacedForRestore(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) {
+    for (let at = 0; at < chunk.length; at += restoreSliceBytes) {
+      yield chunk.subarray(at, at + restoreSliceBytes);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+}
+
 /** The committed snapshot described by `meta`, if the store still holds it. */
 export async function findSnapshot(snapshots: SnapshotStore, meta: SnapshotMeta): Promise<SnapshotInfo | undefined> {
   return (await snapshots.list()).find((i) => i.meta.index === meta.index && i.meta.term === meta.term);

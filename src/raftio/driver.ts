@@ -11,7 +11,7 @@ import { emptyHardState, RaftNode } from '../raft/index.js';
 import type { ChangeError, Configuration, ConfigurationChange, Entry, Message, ReadMode, ReadState, Ready, ServerId, SoftState } from '../raft/index.js';
 import type { RaftDriverOptions, RaftDriverStatus } from './driver-options.js';
 import { SnapshotKeeper } from './driver-snapshots.js';
-import { describeConfiguration, openStorage, type OpenedStorage } from './driver-storage.js';
+import { describeConfiguration, openStorage, pacedForRestore, type OpenedStorage } from './driver-storage.js';
 import { leadershipLost, NotLeaderError, refusalError, shutdown, transferErrorTexts } from './errors.js';
 import { commitHintIntervalMs, snapshotIntervalMsDefault, snapshotThresholdDefault, tickMsDefault, transferTimeoutElections } from './limits.js';
 import type { SnapshotInfo } from './storage/index.js';
@@ -99,7 +99,7 @@ export class RaftDriver {
     try {
       this.storage = await openStorage({
         dataDir: o.dataDir, clock: o.clock, logger: this.logger, fs: o.fs, segmentBytes: o.segmentBytes, bootstrap: o.bootstrap,
-        restore: (chunks, meta) => o.fsm.restore(chunks, meta),
+        restore: (chunks, meta) => o.fsm.restore(pacedForRestore(chunks), meta),
       });
     } catch (err) {
       if (this.state === 'opening') this.state = 'failed';
