@@ -5,6 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Writable } from 'node:stream';
+import { createGzip } from 'node:zlib';
 import { MusterError, limits, type Clock, type ErrorCode, type Logger, type Metrics } from '../lib/index.js';
 import type { QueryMeta, ServerApi } from '../server/index.js';
 import { registerAgent, type AgentApi } from './agent.js';
@@ -17,6 +19,7 @@ import { RequestContext } from './context.js';
 import { ReplyError } from './filter.js';
 import { acceptsGzip, gzipBody } from './gzip.js';
 import { goJson } from './json.js';
+import { jsonListStreamMin, writeJsonList, type JsonList } from './json-list.js';
 import { registerHealth } from './health.js';
 import { registerKV } from './kv.js';
 import { registerOperatorKeyring, type KeyringApi } from './operator-keyring.js';
@@ -216,12 +219,13 @@ export class HttpApi {
       reply.stream(res, aborter.signal);
       return;
     }
+    if (reply.jsonList && reply.jsonList.items.length > jsonListStreamMin) {
+      await this.writeList(req, res, reply, reply.jsonList, pretty);
+      return;
+    }
     // One header object and one writeHead: per-header setHeader calls validate each name and
     // value again and showed in profiles of the hot GET path.
-    const headers: Record<string, string | number> = { Vary: 'Accept-Encoding' };
-    if (reply.meta) setMeta(headers, reply.meta, true, reply.effectiveConsistency === true);
-    else if (reply.metaNoIndex) setMeta(headers, reply.metaNoIndex, false);
-    if (reply.headers) Object.assign(headers, reply.headers);
+    const headers = replyHeaders(reply);
     let body: string | Uint8Array = '';
     let shared = false;
     if (reply.raw !== undefined) {
@@ -233,6 +237,10 @@ export class HttpApi {
     } else if (reply.json !== undefined) {
       headers['Content-Type'] = 'application/json';
       body = goJson(reply.json, pretty);
+    } else if (reply.jsonList !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      const { items, render } = reply.jsonList;
+      body = goJson(render ? items.map(render as (item: unknown) => unknown) : items, pretty);
     } else if (reply.text !== undefined && reply.text !== '') {
       headers['Content-Type'] ??= 'text/plain; charset=utf-8';
       body = reply.text;
@@ -247,6 +255,39 @@ export class HttpApi {
     if (reply.afterWrite) res.once('finish', reply.afterWrite);
     res.end(body);
   }
+
+  /** A long JSON array, in batches (json-list.ts); chunked, and gzipped as a stream when accepted. */
+  private async writeList(req: IncomingMessage, res: ServerResponse, reply: Reply, list: JsonList, pretty: boolean): Promise<void> {
+    const headers = replyHeaders(reply);
+    headers['Content-Type'] = 'application/json';
+    const gzip = acceptsGzip(req.headers['accept-encoding']);
+    if (gzip) headers['Content-Encoding'] = 'gzip';
+    res.writeHead(reply.status ?? 200, headers);
+    const aborter = new AbortController();
+    res.once('close', () => aborter.abort());
+    let out: Writable = res;
+    if (gzip) {
+      const z = createGzip();
+      z.on('error', () => res.destroy());
+      z.pipe(res);
+      out = z;
+    }
+    try {
+      await writeJsonList(out, list, pretty, aborter.signal);
+    } catch (err) {
+      // The status line is out: all that is left is to cut the answer short.
+      this.deps.logger.error('Request error', { method: req.method, url: req.url, error: String((err as Error)?.stack ?? err) });
+      res.destroy();
+    }
+  }
+}
+
+function replyHeaders(reply: Reply): Record<string, string | number> {
+  const headers: Record<string, string | number> = { Vary: 'Accept-Encoding' };
+  if (reply.meta) setMeta(headers, reply.meta, true, reply.effectiveConsistency === true);
+  else if (reply.metaNoIndex) setMeta(headers, reply.metaNoIndex, false);
+  if (reply.headers) Object.assign(headers, reply.headers);
+  return headers;
 }
 
 function setMeta(headers: Record<string, string | number>, meta: QueryMeta, withIndex: boolean, effectiveConsistency = false): void {

@@ -1,5 +1,6 @@
 import { Agent, createServer, request } from 'node:http';
 import type { Socket } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { harness } from './test-harness.js';
 import { emptyCheckDefinition } from '../state/index.js';
@@ -239,4 +240,30 @@ describe('blocking requests on one keep-alive connection', () => {
     agent.destroy();
     await new Promise((r) => srv.close(r));
   });
+});
+
+describe('/v1/kv long lists', () => {
+  it('streams a recurse or keys answer of thousands of entries with the same JSON, plain and gzipped', async () => {
+    const h = harness();
+    const n = 2_500; // over jsonListStreamMin
+    for (let i = 0; i < n; i++) await h.request({ method: 'PUT', url: `/v1/kv/big/${String(i).padStart(5, '0')}?flags=${i}`, payload: `v${i}` });
+    const r = await h.request('/v1/kv/big/?recurse');
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-length']).toBeUndefined(); // chunked
+    expect(r.headers['x-consul-index']).toBe(String(n + 1));
+    const list = JSON.parse(r.body) as Array<{ Key: string; Flags: number; Value: string; CreateIndex: number }>;
+    expect(list).toHaveLength(n);
+    expect(list[1234]).toEqual({ LockIndex: 0, Key: 'big/01234', Flags: 1234, Value: b64('v1234'), CreateIndex: 1236, ModifyIndex: 1236 });
+    expect(r.body.startsWith('[{"LockIndex":0,"Key":"big/00000","Flags":0,')).toBe(true);
+
+    const pretty = await h.request('/v1/kv/big/?recurse&pretty');
+    expect(pretty.body).toBe(JSON.stringify(list, null, 4) + '\n');
+
+    const gz = await h.request({ url: '/v1/kv/big/?keys', headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    const keys = JSON.parse(gunzipSync(gz.rawPayload).toString('utf8')) as string[];
+    expect(keys).toEqual(list.map((e) => e.Key));
+    // A short list keeps its Content-Length.
+    expect((await h.request('/v1/kv/big/0001?keys')).headers['content-length']).toBeDefined();
+  }, 60_000);
 });

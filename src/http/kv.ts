@@ -38,7 +38,7 @@ async function get(ctx: RequestContext, server: ServerApi, key: string): Promise
   if (ctx.query.has('recurse')) {
     const r = await server.kvList(key, opts);
     if (r.value.length === 0) return { status: 404, meta: r.meta };
-    return { json: r.value.map(kvEntryJson), meta: r.meta };
+    return { jsonList: { items: r.value, render: kvEntryJson }, meta: r.meta };
   }
   if (key === '') return missingKey;
   const r = await server.kvGet(key, opts);
@@ -59,7 +59,7 @@ async function getKeys(ctx: RequestContext, server: ServerApi, prefix: string): 
   const sep = q.has('separator') ? q.get('separator') : q.has('seperator') ? q.get('seperator') : '';
   const r = await server.kvKeys(prefix, sep, opts);
   if (r.value.length === 0 && prefix !== '') return { status: 404, meta: r.meta };
-  return { json: r.value, meta: r.meta };
+  return { jsonList: { items: r.value }, meta: r.meta };
 }
 
 /** Consul answers 400 "Conflicting flags: <query, re-encoded>" when several of `names` are given. */

@@ -1,6 +1,7 @@
 /** What a handler returns; the server writes it. Only http/ knows status codes. */
 import type { QueryMeta } from '../server/index.js';
 import type { Writable } from 'node:stream';
+import type { JsonList } from './json-list.js';
 
 export interface Reply {
   status?: number;
@@ -13,6 +14,11 @@ export interface Reply {
    * queries woken by one change then share one rendering and one Buffer.
    */
   sharedJson?: { key: string; build: () => unknown };
+  /**
+   * A JSON array: written as `json` when short, else in batches across turns of the event loop
+   * (json-list.ts); `render` makes each item's JSON value as it is written.
+   */
+  jsonList?: JsonList;
   /** A plain-text body. */
   text?: string;
   /** Raw bytes, written as they are (KV ?raw). */
