@@ -3,7 +3,7 @@
 //   node bench/snapshot-stall-report.mjs RESULTS.tsv [--write BENCHMARKS.md]
 // RESULTS.tsv: as lib.mjs readResults reads it; per in-process round: save_ms, save_stall_ms,
 // restore_ms, restore_stall_ms, archive_mb; per real-server round: srv_restore_ms,
-// srv_restore_stall, srv_save_ms, srv_save_stall, srv_install_ms, srv_send_stall,
+// srv_restore_stall, srv_save_ms, srv_save_stall, srv_read_ms, srv_read_stall, srv_install_ms, srv_send_stall,
 // srv_install_stall.
 import { int, readResults, reportArgs, writeSection } from './lib.mjs';
 
@@ -47,6 +47,7 @@ start of each phase; B's starts once B answers HTTP, so its start-up is not in i
 |---|---:|---:|
 | A: \`muster snapshot restore\` (ends with A's own Raft snapshot of the 1M keys) | ${span('srv_restore_ms', 0)} ms | ${span('srv_restore_stall', 1)} ms |
 | A: \`muster snapshot save\` | ${span('srv_save_ms', 0)} ms | ${span('srv_save_stall', 1)} ms |
+| A: one \`GET /v1/kv/?recurse\` of the whole store (not a snapshot; kept out of the worst figure below) | ${span('srv_read_ms', 0)} ms | ${span('srv_read_stall', 1)} ms |
 | B joins A: A sends its Raft snapshot | ${span('srv_install_ms', 0)} ms | ${span('srv_send_stall', 1)} ms |
 | B joins A: B receives and installs it | (the same) | ${span('srv_install_stall', 1)} ms |
 `;

@@ -8,7 +8,8 @@
 #     second one. The stall is the maximum of Node's monitorEventLoopDelay (5 ms resolution).
 #  2. Real servers (BENCH_ROUNDS rounds): server A, alone (-bootstrap, a durable
 #     data dir), gets the archive through `muster snapshot restore` (which ends with A's own Raft
-#     snapshot of the 1M keys), is saved with `muster snapshot save`, then server B joins it and
+#     snapshot of the 1M keys), is saved with `muster snapshot save`, answers one
+#     `GET /v1/kv/?recurse` of the whole store (not a snapshot: a reported extra), then server B joins it and
 #     installs A's Raft snapshot (raft_trailing_logs = 64, so the log alone cannot catch B up).
 #     Each agent runs bench/loop-probe.mjs (monitorEventLoopDelay, 10 ms resolution), reset at
 #     the start of each phase; B's window starts once it answers HTTP, so its start-up is not in.
@@ -141,6 +142,13 @@ if ((servers)); then
     save_ms=$(ms_since "$t")
     save_stall=$(probe_max a save "$(now)")
 
+    # Not a snapshot: one read of the whole store, for item 6 of the issue (per-request work).
+    probe_window a read
+    t=$(now)
+    curl -s -f -m 120 -o /dev/null "$(base a)/v1/kv/?recurse" || die "round $r: GET /v1/kv/?recurse failed (see $work/a.log)"
+    read_ms=$(ms_since "$t")
+    read_stall=$(probe_max a read "$(now)")
+
     start_server b
     for _ in $(seq 100); do curl -s -m 1 -o /dev/null "$(base b)/v1/agent/self" && break; sleep 0.1; done
     probe_window a install
@@ -155,8 +163,8 @@ if ((servers)); then
     install_stall=$(probe_max b install "$end")
     keys_b=$(curl -s -m 30 "$(base b)/v1/kv/?keys&stale" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).length))')
     [[ $keys_b == "$keys" ]] || die "round $r: b has $keys_b keys after the install, not $keys"
-    for k in restore_ms restore_stall save_ms save_stall install_ms send_stall install_stall; do record muster "srv_$k" "${!k}"; done
-    log "servers round $r: restore ${restore_ms} ms (longest stall ${restore_stall} ms), save ${save_ms} ms (${save_stall} ms), install on b ${install_ms} ms (a sending ${send_stall} ms, b installing ${install_stall} ms)"
+    for k in restore_ms restore_stall save_ms save_stall read_ms read_stall install_ms send_stall install_stall; do record muster "srv_$k" "${!k}"; done
+    log "servers round $r: restore ${restore_ms} ms (longest stall ${restore_stall} ms), save ${save_ms} ms (${save_stall} ms), whole-store read ${read_ms} ms (${read_stall} ms), install on b ${install_ms} ms (a sending ${send_stall} ms, b installing ${install_stall} ms)"
     stop_agent b
     stop_agent a
     mv "$work/a.log" "$work/a-round-$r.log"
