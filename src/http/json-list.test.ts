@@ -23,6 +23,23 @@ async function written(list: unknown[], pretty: boolean, render?: (x: never) => 
   return Buffer.concat(parts).toString('utf8');
 }
 
+/** Counts turns of the event loop (a setImmediate that re-arms itself) until stop(). */
+function countTurns(): { stop(): number } {
+  let turns = 0;
+  let spinning = true;
+  const spin = (): void => {
+    turns++;
+    if (spinning) setImmediate(spin);
+  };
+  setImmediate(spin);
+  return {
+    stop: () => {
+      spinning = false;
+      return turns;
+    },
+  };
+}
+
 describe('writeJsonList', () => {
   it.each([false, true])('writes exactly what goJson writes for the whole list (pretty: %s), at any length', async (pretty) => {
     for (const n of [0, 1, 2, 70, 5_000]) {
@@ -37,18 +54,11 @@ describe('writeJsonList', () => {
   });
 
   it('spreads a long list over many turns of the event loop', async () => {
-    let turns = 0;
-    let spinning = true;
-    const spin = (): void => {
-      turns++;
-      if (spinning) setImmediate(spin);
-    };
-    setImmediate(spin);
+    const loop = countTurns();
     const many = Array.from({ length: 200_000 }, (_, i) => ({ Key: `service/app/config/${i}`, Value: 'dmFsdWU=' }));
     const text = await written(many, false);
-    spinning = false;
     expect(JSON.parse(text)).toHaveLength(200_000);
-    expect(turns).toBeGreaterThan(5); // ~12 MB of text in batches of at most 256 Ki characters
+    expect(loop.stop()).toBeGreaterThan(5); // ~12 MB of text in batches of at most 256 Ki characters
   });
 
   it('lets the loop turn even when the stream drains without one (drain on a nextTick, as a socket with room in the kernel does)', async () => {
@@ -60,18 +70,11 @@ describe('writeJsonList', () => {
         process.nextTick(done); // the write is over before the loop turns, and so 'drain' comes
       },
     });
-    let turns = 0;
-    let spinning = true;
-    const spin = (): void => {
-      turns++;
-      if (spinning) setImmediate(spin);
-    };
-    setImmediate(spin);
+    const loop = countTurns();
     const many = Array.from({ length: 200_000 }, (_, i) => ({ Key: `service/app/config/${i}`, Value: 'dmFsdWU=' }));
     await writeJsonList(out, { items: many }, false, new AbortController().signal);
-    spinning = false;
     expect(bytes).toBe(goJson(many, false).length);
-    expect(turns).toBeGreaterThan(5);
+    expect(loop.stop()).toBeGreaterThan(5);
   });
 
   it('stops, without ending the stream, when the client goes away', async () => {

@@ -12,6 +12,7 @@
  * a gzip stream when the client accepts it.
  */
 import type { Writable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { goJson } from './json.js';
 
 /** Lists longer than this are streamed; shorter ones are written at once with a Content-Length. */
@@ -71,17 +72,19 @@ export async function writeJsonList(out: Writable, list: JsonList, pretty: boole
  * so waiting for `drain` alone chained every batch of a 220 MB answer without the loop ever
  * running in between (measured: other requests unanswered for 2.8 s).
  */
-function turn(out: Writable, room: boolean, signal: AbortSignal): Promise<void> {
+async function turn(out: Writable, room: boolean, signal: AbortSignal): Promise<void> {
+  if (!room) await drained(out, signal);
+  await nextTurn();
+}
+
+/** Resolves on `drain`, or when the stream closes or the client goes away. */
+function drained(out: Writable, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (room) {
-      setImmediate(resolve);
-      return;
-    }
     const done = (): void => {
       out.off('drain', done);
       out.off('close', done);
       signal.removeEventListener('abort', done);
-      setImmediate(resolve);
+      resolve();
     };
     out.on('drain', done);
     out.on('close', done);

@@ -3,6 +3,7 @@
  * newest readable snapshot, the log made to continue that snapshot, what the core restarts
  * from), and writing and finding snapshots.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { MusterError, type Clock, type Logger } from '../lib/index.js';
 import type { Configuration, Entry, HardState, Restored, SnapshotMeta } from '../raft/index.js';
 import { HardStateStore, raftPaths, SegmentLog, SnapshotStore, type SnapshotInfo, type SnapshotReader, type StorageFs } from './storage/index.js';
@@ -124,7 +125,7 @@ export async function* pacedForRestore(chunks: AsyncIterable<Uint8Array>): Async
   for await (const chunk of chunks) {
     for (let at = 0; at < chunk.length; at += restoreSliceBytes) {
       yield chunk.subarray(at, at + restoreSliceBytes);
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
   }
 }
@@ -152,7 +153,7 @@ export async function writeSnapshot(
       if (stop) throw stop;
       await sink.write(chunk);
       if (o.clock.monotonicMs() - lastYield >= o.yieldMs) {
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTurn();
         lastYield = o.clock.monotonicMs();
       }
     }
