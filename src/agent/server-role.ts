@@ -149,6 +149,7 @@ export class ServerRole {
       queryWaitMsDefault: c.queryWaitMsDefault,
       queryWaitMsMax: c.queryWaitMsMax,
       yieldAfterWake: () => afterPendingIo(),
+      readTurn: () => afterPendingIo(),
       newID: randomUUID,
       sessionTtlMinMs: c.sessionTtlMinMs,
       userEvent: deps.userEvent,

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Fsm, InMemoryLog } from '../fsm/index.js';
-import { ManualClock, SeededRng } from '../lib/index.js';
+import { limits, ManualClock, nullLogger, SeededRng } from '../lib/index.js';
 import { kvsGet, Store, type WatchSet } from '../state/index.js';
 import { blockingQuery, type BlockingDeps } from './blocking.js';
+import { Server } from './endpoints.js';
+import { SoloRaft } from './raft-view.js';
 
 function setup(yieldAfterWake?: () => Promise<void>) {
   const clock = new ManualClock(0);
@@ -53,5 +55,77 @@ describe('blockingQuery', () => {
     release();
     expect((await woken).index).toBeGreaterThan(index);
     expect(s.runs()).toBe(2);
+  });
+});
+
+describe('a long prefix read in slices (Server.kvList, readTurn)', () => {
+  const keys = limits.readSliceEntries * 2 + 100;
+
+  function server() {
+    const clock = new ManualClock(0);
+    const store = new Store(clock);
+    const log = new InMemoryLog(new Fsm(store));
+    const raft = new SoloRaft({ id: 'b2f1e3d0-0000-4000-8000-000000000001', node: 'n1', address: '127.0.0.1:8300' }, log);
+    const put = (key: string): void => {
+      log.applySync({ type: 'kvs', op: 'set', key, value: new TextEncoder().encode('v'), flags: 0n, index: 0, session: '' });
+    };
+    for (let i = 0; i < keys; i++) put(`p/${String(i).padStart(6, '0')}`);
+    // Each turn waits for the test to let it go, so the test can write between two slices.
+    const turns: Array<() => void> = [];
+    const readTurn = (): Promise<void> => new Promise<void>((resolve) => turns.push(resolve));
+    const srv = new Server({ store, log, clock, rng: new SeededRng(1), logger: nullLogger, datacenter: 'dc1', rpcAddress: '127.0.0.1:8300', raft, newID: () => 'id', readTurn });
+    const nextTurn = async (): Promise<void> => {
+      for (let i = 0; i < 100 && turns.length === 0; i++) await Promise.resolve();
+      expect(turns.length).toBe(1);
+      turns.shift()!();
+    };
+    return { srv, put, nextTurn, turnsWaiting: () => turns.length, index: () => kvsGet(store, 'p/000000').index };
+  }
+
+  const opts = (minIndex: number, signal?: AbortSignal) => ({ datacenter: '', consistency: 'default' as const, minIndex, waitMs: 60_000, signal });
+
+  it('answers the version it started on, whatever is written between slices', async () => {
+    const s = server();
+    const start = s.index();
+    const read = s.srv.kvList('p/', opts(0));
+    await s.nextTurn();
+    s.put('p/zzz');
+    await s.nextTurn();
+    const r = await read;
+    expect(r.value.length).toBe(keys);
+    expect(r.meta.index).toBe(start);
+    expect(s.turnsWaiting()).toBe(0);
+  });
+
+  it('a blocking read woken by a write between its slices is not left waiting', async () => {
+    const s = server();
+    const start = s.index();
+    const read = s.srv.kvList('p/', opts(start));
+    await s.nextTurn();
+    s.put('p/zzz'); // the first run's version has no such key and the index it reports is `start`
+    await s.nextTurn();
+    // The watch fired during the first run, so the read runs again at once (in slices again).
+    await s.nextTurn();
+    await s.nextTurn();
+    const r = await read;
+    expect(r.meta.index).toBeGreaterThan(start);
+    expect(r.value.length).toBe(keys + 1);
+  });
+
+  it('stops when its caller gives up', async () => {
+    const s = server();
+    const ac = new AbortController();
+    const read = s.srv.kvList('p/', opts(0, ac.signal));
+    ac.abort();
+    await s.nextTurn();
+    await expect(read).rejects.toThrow('read cancelled by the caller');
+    expect(s.turnsWaiting()).toBe(0);
+  });
+
+  it('a short read runs in one piece, with no turn', async () => {
+    const s = server();
+    const r = await s.srv.kvKeys('p/0000', '', opts(0));
+    expect(r.value.length).toBe(100);
+    expect(s.turnsWaiting()).toBe(0);
   });
 });

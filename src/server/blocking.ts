@@ -9,7 +9,9 @@
  * - The index returned is never below 1 (clients treat 0 as "no index").
  *
  * A query function must register in the WatchSet every channel whose change could change its
- * result, and report an index that moves whenever its result changes.
+ * result, and report an index that moves whenever its result changes. One that reads in slices
+ * (awaiting turns of the loop) must read one version of the store throughout and register its
+ * watches before the first slice: a write meanwhile then fires the set, so it is never missed.
  */
 import type { Clock, Rng } from '../lib/index.js';
 import { limits } from '../lib/index.js';
@@ -40,7 +42,8 @@ export interface QueryResult<T> {
   value: T;
 }
 
-export type QueryFn<T> = (ws: WatchSet | undefined) => QueryResult<T>;
+/** A query runs in one piece, or in slices over one version of the store (a long prefix read). */
+export type QueryFn<T> = (ws: WatchSet | undefined) => QueryResult<T> | Promise<QueryResult<T>>;
 
 /** The timeout Consul applies: wait (default if 0, capped at max) plus jitter up to wait/16. */
 export function effectiveWaitMs(deps: BlockingDeps, waitMs: number): number {
@@ -56,7 +59,7 @@ export async function blockingQuery<T>(
   query: QueryFn<T>,
   signal?: AbortSignal,
 ): Promise<QueryResult<T>> {
-  if (opts.minIndex <= 0) return atLeastOne(query(undefined));
+  if (opts.minIndex <= 0) return atLeastOne(await query(undefined));
   const timeoutMs = effectiveWaitMs(deps, opts.waitMs);
   let timedOut = false;
   const timer = deps.clock.setTimer(timeoutMs, () => {
@@ -74,7 +77,7 @@ export async function blockingQuery<T>(
       const ws = new WatchSet();
       const abandonCh = deps.store.abandonChannel();
       ws.add(abandonCh);
-      const result = query(ws);
+      const result = await query(ws);
       if (result.index > opts.minIndex || timedOut || abandoned || signal?.aborted) {
         ws.release();
         return atLeastOne(result);

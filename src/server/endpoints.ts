@@ -9,8 +9,9 @@ import type { CommandLog, KVSCommand } from '../fsm/index.js';
 import {
   sessionIDError,
   kvsGet,
-  kvsKeys,
-  kvsList,
+  KVKeysScan,
+  KVListScan,
+  type KVPrefixScan,
   txnDispatch,
   txnIsReadOnly,
   type KVEntry,
@@ -18,7 +19,7 @@ import {
   type Store,
 } from '../state/index.js';
 import type { ServerApi, TxnReply } from './api.js';
-import { blockingQuery, type BlockingOptions, type QueryResult } from './blocking.js';
+import { blockingQuery, type BlockingOptions, type QueryFn, type QueryResult } from './blocking.js';
 import { CatalogEndpoint } from './catalog-endpoint.js';
 import { ServerDnsLookups } from './dns-lookups.js';
 import { SessionEndpoint } from './session-endpoint.js';
@@ -59,6 +60,12 @@ export interface ServerDeps {
   queryWaitMsMax?: number;
   /** See BlockingDeps.yieldAfterWake. */
   yieldAfterWake?: () => Promise<void>;
+  /**
+   * Awaited between the slices of a long prefix read (the agent: a turn of the event loop), so
+   * that listing 1M keys never holds Raft, gossip and other requests. Without it a read runs in
+   * one piece (unit tests, the simulator).
+   */
+  readTurn?: () => Promise<void>;
   /** How long tombstones of deleted keys are kept (Consul's tombstone_ttl, 15m). */
   tombstoneTtlMs?: number;
   /** Makes session IDs: random UUIDs (they are lock credentials, so never predictable). */
@@ -148,17 +155,28 @@ export class Server implements ServerApi {
   }
 
   kvList(prefix: string, opts: ReadOptions): Promise<Read<KVEntry[]>> {
-    return this.read(opts, (ws) => {
-      const r = kvsList(this.deps.store, prefix, ws);
-      return { index: r.index, value: r.entries };
-    });
+    return this.read(opts, (ws) => this.scan(new KVListScan(this.deps.store, prefix, ws), opts.signal));
   }
 
   kvKeys(prefix: string, separator: string, opts: ReadOptions): Promise<Read<string[]>> {
-    return this.read(opts, (ws) => {
-      const r = kvsKeys(this.deps.store, prefix, separator, ws);
-      return { index: r.index, value: r.keys };
-    });
+    return this.read(opts, (ws) => this.scan(new KVKeysScan(this.deps.store, prefix, separator, ws), opts.signal));
+  }
+
+  /**
+   * Runs a prefix read to its end: in one piece when it is short or no `readTurn` is given,
+   * else slice by slice with a turn of the loop between them. A caller that gave up (its
+   * signal) stops the read.
+   */
+  private scan<T>(scan: KVPrefixScan<T>, signal: AbortSignal | undefined): QueryResult<T> | Promise<QueryResult<T>> {
+    const turn = this.deps.readTurn;
+    if (scan.step(turn ? limits.readSliceEntries : Infinity)) return scan.result();
+    return (async () => {
+      do {
+        await turn!();
+        if (signal?.aborted) throw new MusterError('ERR_RPC', 'read cancelled by the caller');
+      } while (!scan.step(limits.readSliceEntries));
+      return scan.result();
+    })();
   }
 
   async kvApply(datacenter: string, req: KVApply): Promise<boolean> {
@@ -223,7 +241,7 @@ export class Server implements ServerApi {
   }
 
   /** Runs a read through the blocking loop with this server's consistency metadata. */
-  async read<T>(opts: ReadOptions, query: (ws: Parameters<Parameters<typeof blockingQuery<T>>[2]>[0]) => QueryResult<T>): Promise<Read<T>> {
+  async read<T>(opts: ReadOptions, query: QueryFn<T>): Promise<Read<T>> {
     this.checkDatacenter(opts.datacenter);
     await this.readBarrier(opts.consistency);
     const r = await blockingQuery(this.deps, opts, query, opts.signal);

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Fsm, InMemoryLog, type Command } from '../fsm/index.js';
-import { kvsGet, kvsKeys, kvsList } from './kvs.js';
+import { KVKeysScan, KVListScan, kvsGet, kvsKeys, kvsList } from './kvs.js';
 import { restoreState, snapshotRecords, stateHash } from './snapshot.js';
 import { Store } from './store.js';
 import type { KVTxnOp } from './txn.js';
+import type { KVEntry } from './types.js';
 import { WatchSet } from './watch.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -230,6 +231,45 @@ describe('KV store model', () => {
         const restored = restoreState(snapshotRecords(store.state));
         expect(stateHash(restored)).toBe(stateHash(store.state));
       }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a prefix read in slices, with writes committed between them, gives the read at its start', () => {
+    fc.assert(
+      fc.property(
+        fc.array(opArb, { maxLength: 30 }),
+        fc.array(opArb, { minLength: 1, maxLength: 10 }),
+        fc.constantFrom('', 'a', 'a/', 'b'),
+        fc.constantFrom('', '/'),
+        fc.integer({ min: 1, max: 3 }),
+        (before, during, prefix, separator, budget) => {
+          const { store, log } = setup();
+          for (const o of before as ModelOp[]) log.applySync(kv(o.op, o.key, o.value ?? '', o.index ?? 0));
+          const listAtStart = kvsList(store, prefix);
+          const keysAtStart = kvsKeys(store, prefix, separator);
+          const ws = new WatchSet();
+          const list = new KVListScan(store, prefix, ws);
+          const keys = new KVKeysScan(store, prefix, separator, undefined);
+          let woke = false;
+          ws.watch(() => (woke = true));
+          const pending = [...(during as ModelOp[])];
+          let listDone = false;
+          let keysDone = false;
+          while (!listDone || !keysDone) {
+            listDone = list.step(budget);
+            keysDone = keys.step(budget);
+            const o = pending.shift();
+            if (o) log.applySync(kv(o.op, o.key, o.value ?? '', o.index ?? 0));
+          }
+          for (const o of pending) log.applySync(kv(o.op, o.key, o.value ?? '', o.index ?? 0));
+          expect(list.result()).toEqual({ index: listAtStart.index, value: listAtStart.entries });
+          expect(keys.result()).toEqual({ index: keysAtStart.index, value: keysAtStart.keys });
+          // Whatever changed under the prefix since the start woke the read's watches.
+          const seen = (entries: KVEntry[]): string[] => entries.map((e) => `${e.key}@${e.modifyIndex}`);
+          if (seen(kvsList(store, prefix).entries).join() !== seen(listAtStart.entries).join()) expect(woke).toBe(true);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -6,7 +6,7 @@
  * KV table index (kvs and tombstones), a prefix listing the highest ModifyIndex under the
  * prefix or of a tombstone under it, so the index never goes backwards after a delete.
  */
-import type { Store, WriteTxn } from './store.js';
+import type { Store, StoreState, WriteTxn } from './store.js';
 import type { KVEntry } from './types.js';
 import type { WatchSet } from './watch.js';
 
@@ -20,7 +20,7 @@ export interface KVWrite {
 }
 
 export function kvsMaxIndex(store: Store): number {
-  return store.maxIndex('kvs', 'tombstones');
+  return stateKvsMaxIndex(store.state);
 }
 
 export function kvsGet(store: Store, key: string, ws?: WatchSet): { index: number; entry: KVEntry | undefined } {
@@ -29,14 +29,10 @@ export function kvsGet(store: Store, key: string, ws?: WatchSet): { index: numbe
 }
 
 export function kvsList(store: Store, prefix: string, ws?: WatchSet): { index: number; entries: KVEntry[] } {
-  store.watchKVPrefix(ws, prefix);
-  const entries: KVEntry[] = [];
-  let max = 0;
-  store.state.kvs.forEachPrefix(prefix, (_k, e) => {
-    entries.push(e);
-    if (e.modifyIndex > max) max = e.modifyIndex;
-  });
-  return { index: prefixIndex(store, prefix, max), entries };
+  const scan = new KVListScan(store, prefix, ws);
+  scan.step(Infinity);
+  const { index, value } = scan.result();
+  return { index, entries: value };
 }
 
 /**
@@ -44,32 +40,123 @@ export function kvsList(store: Store, prefix: string, ws?: WatchSet): { index: n
  * follows the prefix and duplicates are folded (`?keys&separator=/`).
  */
 export function kvsKeys(store: Store, prefix: string, separator: string, ws?: WatchSet): { index: number; keys: string[] } {
-  store.watchKVPrefix(ws, prefix);
-  const keys: string[] = [];
-  let max = 0;
-  let last = '';
-  store.state.kvs.forEachPrefix(prefix, (key, e) => {
-    if (e.modifyIndex > max) max = e.modifyIndex;
-    let shown = key;
-    if (separator !== '') {
-      const at = key.indexOf(separator, prefix.length);
-      if (at >= 0) shown = key.slice(0, at + separator.length);
-    }
-    if (shown !== last) {
-      keys.push(shown);
-      last = shown;
-    }
-  });
-  return { index: prefixIndex(store, prefix, max), keys };
+  const scan = new KVKeysScan(store, prefix, separator, ws);
+  scan.step(Infinity);
+  const { index, value } = scan.result();
+  return { index, keys: value };
 }
 
-function prefixIndex(store: Store, prefix: string, entriesMax: number): number {
-  if (prefix === '') return kvsMaxIndex(store) || 0;
+/**
+ * A prefix read of one version of the KV table, done in slices: `step(budget)` visits at most
+ * `budget` more entries and says whether the read is complete. The tables are persistent, so
+ * writes committed between slices do not touch the version being read: the entries and the
+ * index are exactly what a read in one piece at the start would give, and the watches taken at
+ * the start fire for any write after it. The server runs the slices with a turn of the event
+ * loop between them, so a read of 1M keys never holds the loop (issue 6 item 6); `kvsList` and
+ * `kvsKeys` run one unbounded step.
+ */
+export abstract class KVPrefixScan<T> {
+  private readonly state: StoreState;
+  private after: string | undefined;
+  private complete = false;
+  private maxModifyIndex = 0;
+
+  constructor(
+    store: Store,
+    protected readonly prefix: string,
+    ws: WatchSet | undefined,
+  ) {
+    store.watchKVPrefix(ws, prefix);
+    this.state = store.state;
+  }
+
+  /** Visits up to `budget` (≥ 1) more entries; true once every entry under the prefix was visited. */
+  step(budget: number): boolean {
+    if (this.complete) return true;
+    let left = budget;
+    let stopped = false;
+    this.state.kvs.forEachPrefix(
+      this.prefix,
+      (key, e) => {
+        if (e.modifyIndex > this.maxModifyIndex) this.maxModifyIndex = e.modifyIndex;
+        this.visit(key, e);
+        this.after = key;
+        if (--left > 0) return false;
+        stopped = true;
+        return true;
+      },
+      this.after,
+    );
+    this.complete = !stopped;
+    return this.complete;
+  }
+
+  /** The read's result; only once `step` said it is complete. */
+  result(): { index: number; value: T } {
+    if (!this.complete) throw new Error('KVPrefixScan.result before the scan completed');
+    return { index: prefixIndex(this.state, this.prefix, this.maxModifyIndex), value: this.value() };
+  }
+
+  protected abstract visit(key: string, e: KVEntry): void;
+  protected abstract value(): T;
+}
+
+/** `?recurse`: every entry under the prefix. */
+export class KVListScan extends KVPrefixScan<KVEntry[]> {
+  private readonly entries: KVEntry[] = [];
+
+  protected visit(_key: string, e: KVEntry): void {
+    this.entries.push(e);
+  }
+
+  protected value(): KVEntry[] {
+    return this.entries;
+  }
+}
+
+/** `?keys` (and `&separator=`): the keys under the prefix, cut after the separator and folded. */
+export class KVKeysScan extends KVPrefixScan<string[]> {
+  private readonly keys: string[] = [];
+  private last = '';
+
+  constructor(
+    store: Store,
+    prefix: string,
+    private readonly separator: string,
+    ws: WatchSet | undefined,
+  ) {
+    super(store, prefix, ws);
+  }
+
+  protected visit(key: string): void {
+    let shown = key;
+    if (this.separator !== '') {
+      const at = key.indexOf(this.separator, this.prefix.length);
+      if (at >= 0) shown = key.slice(0, at + this.separator.length);
+    }
+    if (shown !== this.last) {
+      this.keys.push(shown);
+      this.last = shown;
+    }
+  }
+
+  protected value(): string[] {
+    return this.keys;
+  }
+}
+
+/** Consul's kvsMaxIndex of one version of the store. */
+function stateKvsMaxIndex(state: StoreState): number {
+  return Math.max(state.indexes.get('kvs') ?? 0, state.indexes.get('tombstones') ?? 0);
+}
+
+function prefixIndex(state: StoreState, prefix: string, entriesMax: number): number {
+  if (prefix === '') return stateKvsMaxIndex(state);
   let max = entriesMax;
-  store.state.tombstones.forEachPrefix(prefix, (_k, idx) => {
+  state.tombstones.forEachPrefix(prefix, (_k, idx) => {
     if (idx > max) max = idx;
   });
-  return max !== 0 ? max : kvsMaxIndex(store);
+  return max !== 0 ? max : stateKvsMaxIndex(state);
 }
 
 /** Plain set. Keeps CreateIndex and (unless `updateSession`) the lock holder; LockIndex goes to 0, as in Consul. */

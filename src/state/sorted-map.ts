@@ -64,9 +64,12 @@ export class SortedMap<V> {
     return it.valid ? new SortedMap(it.remove()) : this;
   }
 
-  /** Entries whose key starts with `prefix`, in order. `visit` returning true stops early. */
-  forEachPrefix(prefix: string, visit: (key: string, value: V) => boolean | void): void {
-    for (let it = this.tree.ge(prefix); it.valid; it.next()) {
+  /**
+   * Entries whose key starts with `prefix`, in order, from the first key after `after` when
+   * given (resuming a walk done in slices). `visit` returning true stops early.
+   */
+  forEachPrefix(prefix: string, visit: (key: string, value: V) => boolean | void, after?: string): void {
+    for (let it = after === undefined ? this.tree.ge(prefix) : this.tree.gt(after); it.valid; it.next()) {
       const key = it.key!;
       if (!key.startsWith(prefix)) return;
       if (visit(key, it.value!) === true) return;
