@@ -4,7 +4,7 @@
 // RESULTS.tsv: as lib.mjs readResults reads it; per in-process round: save_ms, save_stall_ms,
 // restore_ms, restore_stall_ms, archive_mb; per real-server round: srv_restore_ms,
 // srv_restore_stall, srv_save_ms, srv_save_stall, srv_read_ms, srv_read_stall, srv_install_ms, srv_send_stall,
-// srv_install_stall.
+// srv_install_stall, srv_fwd_read_ms, srv_fwd_read_stall_a, srv_fwd_read_stall_b.
 import { int, readResults, reportArgs, writeSection } from './lib.mjs';
 
 const SECTION = '## Snapshots of a large store (issue 6)';
@@ -50,6 +50,8 @@ start of each phase; B's starts once B answers HTTP, so its start-up is not in i
 | A: one \`GET /v1/kv/?recurse\` of the whole store (not a snapshot; kept out of the worst figure below) | ${span('srv_read_ms', 0)} ms | ${span('srv_read_stall', 1)} ms |
 | B joins A: A sends its Raft snapshot | ${span('srv_install_ms', 0)} ms | ${span('srv_send_stall', 1)} ms |
 | B joins A: B receives and installs it | (the same) | ${span('srv_install_stall', 1)} ms |
+| B: the same \`GET /v1/kv/?recurse\`, forwarded to A over RPC (list parts; not a snapshot, kept out of the worst figure): A | ${span('srv_fwd_read_ms', 0)} ms | ${span('srv_fwd_read_stall_a', 1)} ms |
+| the forwarded read: B | (the same) | ${span('srv_fwd_read_stall_b', 1)} ms |
 `;
 
 const section = `${SECTION}

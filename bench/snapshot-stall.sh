@@ -10,7 +10,8 @@
 #     data dir), gets the archive through `muster snapshot restore` (which ends with A's own Raft
 #     snapshot of the 1M keys), is saved with `muster snapshot save`, answers one
 #     `GET /v1/kv/?recurse` of the whole store (not a snapshot: a reported extra), then server B joins it and
-#     installs A's Raft snapshot (raft_trailing_logs = 64, so the log alone cannot catch B up).
+#     installs A's Raft snapshot (raft_trailing_logs = 64, so the log alone cannot catch B up),
+#     and last answers the same whole-store read, forwarded to A (another reported extra).
 #     Each agent runs bench/loop-probe.mjs (monitorEventLoopDelay, 10 ms resolution), reset at
 #     the start of each phase; B's window starts once it answers HTTP, so its start-up is not in.
 #
@@ -163,8 +164,19 @@ if ((servers)); then
     install_stall=$(probe_max b install "$end")
     keys_b=$(curl -s -m 30 "$(base b)/v1/kv/?keys&stale" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).length))')
     [[ $keys_b == "$keys" ]] || die "round $r: b has $keys_b keys after the install, not $keys"
-    for k in restore_ms restore_stall save_ms save_stall read_ms read_stall install_ms send_stall install_stall; do record muster "srv_$k" "${!k}"; done
-    log "servers round $r: restore ${restore_ms} ms (longest stall ${restore_stall} ms), save ${save_ms} ms (${save_stall} ms), whole-store read ${read_ms} ms (${read_stall} ms), install on b ${install_ms} ms (a sending ${send_stall} ms, b installing ${install_stall} ms)"
+
+    # The same read through B, a follower: it forwards the default read to the leader A over the
+    # RPC port, which sends the 1M entries back as list parts (rpc/README.md).
+    probe_window a fwdread
+    probe_window b fwdread
+    t=$(now)
+    curl -s -f -m 120 -o /dev/null "$(base b)/v1/kv/?recurse" || die "round $r: GET /v1/kv/?recurse through b failed (see $work/b.log)"
+    fwd_read_ms=$(ms_since "$t")
+    end=$(now)
+    fwd_read_stall_a=$(probe_max a fwdread "$end")
+    fwd_read_stall_b=$(probe_max b fwdread "$end")
+    for k in restore_ms restore_stall save_ms save_stall read_ms read_stall install_ms send_stall install_stall fwd_read_ms fwd_read_stall_a fwd_read_stall_b; do record muster "srv_$k" "${!k}"; done
+    log "servers round $r: restore ${restore_ms} ms (longest stall ${restore_stall} ms), save ${save_ms} ms (${save_stall} ms), whole-store read ${read_ms} ms (${read_stall} ms), install on b ${install_ms} ms (a sending ${send_stall} ms, b installing ${install_stall} ms), read through b ${fwd_read_ms} ms (a ${fwd_read_stall_a} ms, b ${fwd_read_stall_b} ms)"
     stop_agent b
     stop_agent a
     mv "$work/a.log" "$work/a-round-$r.log"

@@ -9,6 +9,9 @@
  * - a call whose caller gave up after sending keeps its slot until the server's reply (the
  *   server is still working on it; a cancel frame asks it to stop), so the in-flight count is
  *   the server's too;
+ * - a reply with a long list (messages.ts) comes as parts before it: they gather on the call
+ *   (or are dropped once it has settled) and are put in the body at its final response; they
+ *   do not free the slot;
  * - when the connection ends, for whatever reason, every unsettled call fails at once with an
  *   RpcError naming the server and the reason, every timer is cancelled and the socket is
  *   destroyed; the connection is never used again (the pool dials a new one).
@@ -18,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { formatDurationMs, MusterError, type Logger } from '../lib/index.js';
 import { fromWireError, ProtocolError, RpcError, type RpcErrorKind } from './errors.js';
 import { FrameDecoder, FrameWriter, frameOf } from './frame.js';
-import { clientWriteBufferBytesMax, frameBytesMax, seqMax, tcpKeepaliveDelayMs, waitingBytesMax } from './limits.js';
+import { clientDecodeMsPerTurn, clientWriteBufferBytesMax, frameBytesMax, seqMax, tcpKeepaliveDelayMs, waitingBytesMax } from './limits.js';
 import { encodeCancel, encodePing, encodeRequest, parseResponse, type ResponseMessage } from './messages.js';
 import { connErrorText, dialErrorText, type SocketAddresses } from './net-errors.js';
 import { RpcType } from './protocol.js';
@@ -45,6 +48,8 @@ interface Call {
   timer: NodeJS.Timeout | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  /** Items of the list parts received so far (until the call settles). */
+  items: unknown[] | undefined;
 }
 
 type State = 'connecting' | 'open' | 'closed';
@@ -71,6 +76,9 @@ export class RpcConnection {
   private pingSeq = 0;
   private pingSentMs = 0;
   private lastReceiveMs = 0;
+  /** Time spent decoding replies since the reading last let the event loop turn. */
+  private decodeMs = 0;
+  private readPaused = false;
   /** This end's address, kept at connect (the socket forgets it once it fails). */
   private local: SocketAddresses = {};
   /** Resolves once the socket has closed. */
@@ -116,7 +124,7 @@ export class RpcConnection {
         const text = `rpc error getting client: ${this.waitingBytes} bytes of calls already waiting for server ${this.address}`;
         return reject(this.error('overloaded', false, text));
       }
-      const call: Call = { seq, method, frame, resolve, reject, settled: false, timer: undefined, signal, onAbort: undefined };
+      const call: Call = { seq, method, frame, resolve, reject, settled: false, timer: undefined, signal, onAbort: undefined, items: undefined };
       call.timer = setTimeout(() => this.giveUp(call, 'timeout', `${method} timed out after ${formatDurationMs(timeoutMs)}`), timeoutMs);
       if (signal) {
         call.onAbort = () => this.giveUp(call, 'aborted', `${method} aborted`);
@@ -181,7 +189,8 @@ export class RpcConnection {
   }
 
   private onData(chunk: Buffer): void {
-    this.lastReceiveMs = performance.now();
+    const started = performance.now();
+    this.lastReceiveMs = started;
     this.decoder.push(chunk);
     try {
       for (let payload = this.decoder.next(); payload !== undefined && this.state === 'open'; payload = this.decoder.next()) {
@@ -190,10 +199,29 @@ export class RpcConnection {
     } catch (err) {
       const text = err instanceof ProtocolError ? `protocol error: ${err.message}` : String(err);
       this.fail('broken', `rpc error making call: ${text} (server ${this.address})`);
+      return;
     }
+    this.decodeMs += performance.now() - started;
+    if (this.decodeMs >= clientDecodeMsPerTurn) this.letLoopTurn();
+  }
+
+  /**
+   * Pauses reading for one turn of the event loop: the many parts of a long list reply that
+   * wait in the kernel would otherwise be read and decoded in one go (see clientDecodeMsPerTurn).
+   */
+  private letLoopTurn(): void {
+    if (this.readPaused || this.state !== 'open') return;
+    this.readPaused = true;
+    this.socket.pause();
+    setImmediate(() => {
+      this.readPaused = false;
+      this.decodeMs = 0;
+      if (this.state === 'open') this.socket.resume();
+    });
   }
 
   private onResponse(r: ResponseMessage): void {
+    if (r.part !== undefined) return this.onPart(r.seq, r.part);
     if (r.seq === this.pingSeq) {
       this.pingSeq = 0;
       this.clearTimer('pingDeadline');
@@ -203,8 +231,20 @@ export class RpcConnection {
     if (call === undefined || call.frame !== undefined) throw new ProtocolError(`reply to seq ${r.seq}, which is not in flight`);
     this.calls.delete(r.seq);
     this.inFlight--;
-    if (!call.settled) this.settle(call, r.error ? fromWireError(r.error) : undefined, r.body);
+    if (!call.settled) {
+      if (r.error) this.settle(call, fromWireError(r.error));
+      else this.settle(call, undefined, r.listAt === undefined ? r.body : withList(r.body as Record<string, unknown>, r.listAt, call.items ?? []));
+    }
     this.pump();
+  }
+
+  /** A list part: its items gather on the call, in order; a call that has settled drops them. */
+  private onPart(seq: number, items: unknown[]): void {
+    const call = this.calls.get(seq);
+    if (call === undefined || call.frame !== undefined) throw new ProtocolError(`list part for seq ${seq}, which is not in flight`);
+    if (call.settled) return;
+    const gathered = (call.items ??= []);
+    for (const item of items) gathered.push(item); // not push(...items): a spread of a long part overflows the stack
   }
 
   /** The caller's timeout or signal: fail the call now; a sent one keeps its slot until the reply. */
@@ -224,6 +264,7 @@ export class RpcConnection {
 
   private settle(call: Call, err: Error | undefined, body?: unknown): void {
     call.settled = true;
+    call.items = undefined;
     clearTimeout(call.timer);
     if (call.onAbort) call.signal!.removeEventListener('abort', call.onAbort);
     if (err) call.reject(err);
@@ -302,4 +343,13 @@ export class RpcConnection {
     clearTimeout(this.timers[name]);
     this.timers[name] = undefined;
   }
+}
+
+/**
+ * `body` with `field` set to the list gathered from the parts. Defined rather than assigned, so
+ * that any name (`__proto__` too) is an own property; one the body already has keeps its place.
+ */
+function withList(body: Record<string, unknown>, field: string, items: unknown[]): Record<string, unknown> {
+  Object.defineProperty(body, field, { value: items, enumerable: true, writable: true, configurable: true });
+  return body;
 }

@@ -40,6 +40,46 @@ export const waitingBytesMax = 2 * frameBytesMax;
 export const clientWriteBufferBytesMax = frameBytesMax;
 export const serverWriteBufferBytesMax = 2 * frameBytesMax;
 
+/**
+ * List replies (ListReply, server.ts): a reply whose body holds one long list goes as parts of
+ * at most this many items, each its own frame, then the rest of the body. A whole-store KV read
+ * of 1M keys is 130 MB: as one frame it is over frameBytesMax, and encoding or decoding it at
+ * once holds the event loop (Raft heartbeats, gossip, HTTP) for hundreds of ms. 1,000 KV entries
+ * are about 100 KB, one to three ms to encode or decode; 1M keys make about 1,000 parts, whose
+ * per-part cost (a frame header, a turn of the loop) is nothing beside that. A list of at most this many
+ * items goes whole in one ordinary reply when it fits a frame.
+ */
+export const listPartItems = 1000;
+
+/**
+ * ...and of about this many bytes. The first part has listFirstPartItems items; each next one
+ * has its item count scaled to listPartBytes from the bytes per item of the one before, growing
+ * at most twofold, so that a list of large items (KV values of up to 512 KiB) also goes in short
+ * steps and no part is tried far over the bound: encoding 1,000 such values only to find them
+ * over frameBytesMax would take half a GB and seconds. A part over frameBytesMax all the same
+ * (items of sharply uneven size) is cut, by half or more, until it fits. 1 MiB is a few ms of
+ * encoding for the densest items.
+ */
+export const listPartBytes = 1024 * 1024;
+export const listFirstPartItems = 16;
+
+/**
+ * Unsent bytes in the socket above which the server waits for `drain` before the next part of a
+ * list, so that a slow reader never makes it buffer a whole list (the list stays in the handler's
+ * objects, encoded a part at a time) nor reach serverWriteBufferBytesMax. Small: replies to other
+ * calls on the connection queue behind what is unsent (one TCP stream, no per-call window as
+ * yamux has), and the client reads a 1M-entry list at ~25 MB/s. 1 MiB still keeps a LAN busy.
+ */
+export const listBufferBytesMax = 1024 * 1024;
+
+/**
+ * Time the client spends decoding replies before it lets the event loop turn (its socket paused
+ * for one setImmediate). libuv reads up to 32 chunks of 64 KiB from a socket at a time, so the
+ * parts of a list reply that wait in the kernel (a 130 MB whole-store read from a fast server)
+ * would otherwise be decoded twenty at a time: tens of ms with no timer, no other socket served.
+ */
+export const clientDecodeMsPerTurn = 4;
+
 /** Consul's `limits.rpc_handshake_timeout` default: time to send the protocol byte. */
 export const handshakeTimeoutMsDefault = 5_000;
 

@@ -5,12 +5,18 @@
  * connection closes (a blocking query stops watching). Anything a peer sends that breaks the
  * protocol (bad frame, bad msgpack, bad fields, oversized frame, duplicate seq) is logged and
  * closes that connection only; the server and its other connections carry on.
+ *
+ * A handler may return a ListReply, a body with one long list (a whole-store KV read): the list
+ * goes as parts, a frame and a turn of the event loop each, paced by the socket's drain, then
+ * the rest of the body, so no length of list is over the frame bound, holds the event loop, or
+ * piles up in the socket's buffer.
  */
 import type { Socket } from 'node:net';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { assert, MusterError, type Logger } from '../lib/index.js';
-import { ProtocolError, toWireError } from './errors.js';
+import { ProtocolError, toWireError, type WireError } from './errors.js';
 import { FrameDecoder, FrameTooLargeError, FrameWriter, frameOf } from './frame.js';
-import { callsInFlightMax, frameBytesMax, serverWriteBufferBytesMax } from './limits.js';
+import { callsInFlightMax, frameBytesMax, listBufferBytesMax, listFirstPartItems, listPartBytes, listPartItems, serverWriteBufferBytesMax } from './limits.js';
 import { logConn, hostPort, type ProtocolHandler } from './listener.js';
 import { encodeResponse, errorMessageCharsMax, parseClientMessage, type ResponseMessage } from './messages.js';
 
@@ -25,8 +31,29 @@ export interface RpcContext {
   signal: AbortSignal;
 }
 
-/** Validates `body` (it is whatever the peer sent) and returns the reply body. */
+/** Validates `body` (it is whatever the peer sent) and returns the reply body (or a ListReply). */
 export type RpcHandler = (body: unknown, ctx: RpcContext) => unknown;
+
+/**
+ * A handler's reply whose body is `head`, with `head[field]` a long list (a whole-store KV read:
+ * 1M entries). The caller gets `head` all the same; on the wire a list longer than
+ * listPartItems (or too large for one frame) goes as parts, encoded one at a time in their own
+ * turns of the event loop (messages.ts). The list is encoded as it is sent: the handler must not
+ * change it once returned.
+ */
+export class ListReply<T extends object = object> {
+  /** `head[field]`. */
+  readonly list: readonly unknown[];
+
+  constructor(
+    readonly head: T,
+    readonly field: keyof T & string,
+  ) {
+    const list: unknown = (head as Record<string, unknown>)[field];
+    assert(Array.isArray(list), `ListReply: field ${field} is not an array`);
+    this.list = list;
+  }
+}
 
 export interface RpcServerOptions {
   logger: Logger;
@@ -40,6 +67,10 @@ export interface RpcServerStats {
   requests: number;
   pings: number;
   protocolErrors: number;
+  /** Parts of list replies sent. */
+  listParts: number;
+  /** Times a list reply waited for its caller to read (listBufferBytesMax unsent). */
+  listDrainWaits: number;
 }
 
 /** Go's service/method form, which net/rpc requires. */
@@ -52,7 +83,7 @@ export class RpcServer {
   private closed = false;
   readonly logger: Logger;
   readonly callsInFlightMax: number;
-  readonly counts = { requests: 0, pings: 0, protocolErrors: 0 };
+  readonly counts = { requests: 0, pings: 0, protocolErrors: 0, listParts: 0, listDrainWaits: 0 };
 
   constructor(opts: RpcServerOptions) {
     this.logger = opts.logger;
@@ -107,6 +138,8 @@ class ServerConn {
   private readonly writer: FrameWriter;
   private readonly inFlight = new Map<number, AbortController>();
   private readonly remoteAddress: string;
+  /** List replies waiting for the socket to drain (one listener on the socket for them all). */
+  private readonly drainWaiters = new Set<() => void>();
 
   constructor(
     private readonly server: RpcServer,
@@ -115,7 +148,11 @@ class ServerConn {
     this.writer = new FrameWriter(socket);
     this.remoteAddress = hostPort(socket.remoteAddress ?? '', socket.remotePort ?? 0);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.once('close', () => this.abortAll());
+    socket.on('drain', () => this.wakeDrainWaiters());
+    socket.once('close', () => {
+      this.abortAll();
+      this.wakeDrainWaiters();
+    });
   }
 
   get inFlightCount(): number {
@@ -186,13 +223,14 @@ class ServerConn {
     }
     Promise.resolve(result)
       .then(
-        (reply) => ({ seq, body: reply }),
-        (err: unknown) => this.failed(seq, method, err),
+        (reply) => (reply instanceof ListReply ? this.listAnswer(seq, ac.signal, reply) : encodeReply({ seq, body: reply })),
+        (err: unknown) => encodeReply(this.failed(seq, method, err)),
       )
-      .then((response) => {
-        if (this.inFlight.get(seq) !== ac) return; // the connection closed meanwhile
+      .then((payload) => {
+        // The seq stays in flight until here (through a list's parts): a cancel still finds it.
+        if (payload === undefined || this.inFlight.get(seq) !== ac) return; // the connection closed meanwhile
         this.inFlight.delete(seq);
-        this.reply(response);
+        this.send(payload);
       })
       .catch((err: unknown) => {
         this.server.logger.error('RPC error', { conn: logConn(this.socket), error: `cannot send reply: ${String(err)}` });
@@ -211,21 +249,137 @@ class ServerConn {
 
   /** Sends one response; one that cannot be encoded or is too large becomes an error reply. */
   private reply(r: ResponseMessage): void {
+    this.send(encodeReply(r));
+  }
+
+  /** Writes one message; a peer that does not read what it is sent loses the connection. */
+  private send(payload: Uint8Array): void {
     if (this.socket.destroyed) return;
-    let payload: Uint8Array;
-    try {
-      payload = encodeResponse(r);
-    } catch (err) {
-      payload = encodeResponse({ seq: r.seq, error: { code: 'ERR_INTERNAL', message: `rpc: cannot encode reply: ${(err as Error).message}` } });
-    }
-    if (payload.length > frameBytesMax) {
-      const message = `rpc: reply of ${payload.length} bytes exceeds the limit of ${frameBytesMax} bytes`;
-      payload = encodeResponse({ seq: r.seq, error: { code: 'ERR_INTERNAL', message } });
-    }
     const unsentBytes = this.writer.write(frameOf(payload));
     if (unsentBytes > serverWriteBufferBytesMax) {
       this.server.logger.warn('RPC error', { conn: logConn(this.socket), error: `client not reading replies (${unsentBytes} bytes unsent)` });
       this.socket.destroy();
     }
   }
+
+  /**
+   * The final response to a ListReply (undefined if the connection closed meanwhile). A short
+   * list that fits one frame goes whole in it, as any reply; a longer one, or a short one too
+   * large, goes first as parts, and the final response is the rest of the body with `listAt`.
+   */
+  private async listAnswer(seq: number, signal: AbortSignal, reply: ListReply): Promise<Uint8Array | undefined> {
+    const { list, field } = reply;
+    let firstPartItems = listFirstPartItems;
+    if (list.length <= listPartItems) {
+      const whole = encodeWithin({ seq, body: reply.head });
+      if (!('refused' in whole)) return whole.payload;
+      if (whole.tooLargeBytes === undefined) return errorPayload(seq, whole.refused);
+      firstPartItems = nextPartItems(list.length, whole.tooLargeBytes);
+    }
+    // The field keeps its place in the body (an empty list there), so the caller's body has its
+    // keys in the handler's order.
+    const final = encodeWithin({ seq, body: { ...reply.head, [field]: [] }, listAt: field });
+    if ('refused' in final) return errorPayload(seq, final.refused); // before any part goes
+    return this.sendParts(seq, signal, list, firstPartItems, final.payload);
+  }
+
+  /**
+   * Sends `list` as parts, each in its own turn of the event loop, and returns `final`. Stops at
+   * the caller's cancel (its error reply instead), the connection's end (undefined), or an item
+   * that cannot be encoded or alone is over the frame bound (that error reply; the caller drops
+   * the parts it got).
+   */
+  private async sendParts(seq: number, signal: AbortSignal, list: readonly unknown[], firstPartItems: number, final: Uint8Array): Promise<Uint8Array | undefined> {
+    let items = firstPartItems;
+    for (let from = 0; from < list.length; ) {
+      if (from > 0) await this.turn(signal);
+      if (this.socket.destroyed) return undefined;
+      if (signal.aborted) return errorPayload(seq, toWireError(signal.reason));
+      const part = encodePart(seq, list, from, items);
+      if ('refused' in part) return errorPayload(seq, part.refused);
+      this.send(part.payload);
+      this.server.counts.listParts++;
+      from += part.items;
+      items = nextPartItems(part.items, part.payload.length);
+    }
+    return final;
+  }
+
+  /**
+   * The next turn of the event loop; first the socket's drain while it holds more than
+   * listBufferBytesMax unsent. Always through setImmediate: a socket with room in the kernel
+   * emits `drain` on a process.nextTick, which would chain the parts without the loop turning
+   * (see http/json-list.ts).
+   */
+  private async turn(signal: AbortSignal): Promise<void> {
+    if (this.socket.writableLength > listBufferBytesMax) {
+      this.server.counts.listDrainWaits++;
+      await this.drained(signal);
+    }
+    await nextTurn();
+  }
+
+  /** Resolves on the socket's next `drain`, its close, or the call's cancel. */
+  private drained(signal: AbortSignal): Promise<void> {
+    if (this.socket.destroyed || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.drainWaiters.delete(done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.drainWaiters.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private wakeDrainWaiters(): void {
+    for (const done of [...this.drainWaiters]) done();
+  }
+}
+
+/** A response's payload, or the error reply's error that replaces it (`tooLargeBytes` set when over the frame bound). */
+type Encoded = { payload: Uint8Array } | { refused: WireError; tooLargeBytes: number | undefined };
+
+function encodeWithin(r: ResponseMessage): Encoded {
+  let payload: Uint8Array;
+  try {
+    payload = encodeResponse(r);
+  } catch (err) {
+    return { refused: { code: 'ERR_INTERNAL', message: `rpc: cannot encode reply: ${(err as Error).message}` }, tooLargeBytes: undefined };
+  }
+  if (payload.length > frameBytesMax) {
+    const message = `rpc: reply of ${payload.length} bytes exceeds the limit of ${frameBytesMax} bytes`;
+    return { refused: { code: 'ERR_INTERNAL', message }, tooLargeBytes: payload.length };
+  }
+  return { payload };
+}
+
+/** The payload of `r`, or of the error reply that replaces it. */
+function encodeReply(r: ResponseMessage): Uint8Array {
+  const e = encodeWithin(r);
+  return 'refused' in e ? errorPayload(r.seq, e.refused) : e.payload;
+}
+
+function errorPayload(seq: number, error: WireError): Uint8Array {
+  return encodeResponse({ seq, error });
+}
+
+/**
+ * The part of up to `items` items from `from`; one over the frame bound is cut, by half or more
+ * (to about listPartBytes by its bytes per item), until it fits. A single item over the bound,
+ * or one that cannot be encoded, refuses the reply.
+ */
+function encodePart(seq: number, list: readonly unknown[], from: number, items: number): { payload: Uint8Array; items: number } | { refused: WireError } {
+  for (let n = Math.min(items, list.length - from); ; ) {
+    const e = encodeWithin({ seq, part: list.slice(from, from + n) });
+    if (!('refused' in e)) return { payload: e.payload, items: n };
+    if (e.tooLargeBytes === undefined || n === 1) return { refused: e.refused };
+    n = Math.min(Math.floor(n / 2), nextPartItems(n, e.tooLargeBytes));
+  }
+}
+
+/** Items for the next part after `items` took `bytes`: scaled to listPartBytes, at most twice as many, within [1, listPartItems]. */
+function nextPartItems(items: number, bytes: number): number {
+  return Math.max(1, Math.min(listPartItems, 2 * items, Math.floor((items * listPartBytes) / Math.max(1, bytes))));
 }

@@ -131,6 +131,24 @@ describe('a client agent forwarding to a server over RPC', () => {
     }
   });
 
+  it('brings a long list back in parts, whole and in order', async () => {
+    const { h, rpcServer } = await remoteHarness();
+    const n = 3_000;
+    for (let i = 0; i < n; i++) {
+      await h.server.kvApply('', { op: 'set', key: `big/${String(i).padStart(5, '0')}`, value: new TextEncoder().encode(`v${i}`), flags: 0n, index: 0, session: '' });
+    }
+    const recurse = await h.request({ method: 'GET', url: '/v1/kv/big/?recurse' });
+    const keys = await h.request({ method: 'GET', url: '/v1/kv/big/?keys' });
+    expect([recurse.statusCode, keys.statusCode]).toEqual([200, 200]);
+    const entries = JSON.parse(recurse.body) as Array<{ Key: string; Value: string }>;
+    expect(entries.length).toBe(n);
+    expect(entries[n - 1]).toMatchObject({ Key: 'big/02999', Value: Buffer.from('v2999').toString('base64') });
+    expect(JSON.parse(keys.body)).toEqual(entries.map((e) => e.Key));
+    const direct = await h.server.kvList('big/', { datacenter: '', consistency: 'default', minIndex: 0, waitMs: 0 });
+    expect(recurse.headers['x-consul-index']).toBe(String(direct.meta.index));
+    expect(rpcServer.counts.listParts).toBeGreaterThanOrEqual(2 * 3);
+  });
+
   it('renews a session and reports a missing one as the server does', async () => {
     const { h } = await remoteHarness();
     await h.request(registerN1);

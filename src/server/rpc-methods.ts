@@ -14,6 +14,7 @@
  * the one Map (`Catalog.ListServices`) travels as an entry list.
  */
 import { MusterError } from '../lib/index.js';
+import { ListReply } from '../rpc/index.js';
 import { txnIsReadOnly, type RegisterRequest, type TxnOp } from '../state/index.js';
 import type { ServerApi } from './api.js';
 import type { CatalogReadOptions } from './catalog-endpoint.js';
@@ -243,7 +244,17 @@ export function registerServerEndpoints(rpc: RpcRegistry, api: ServerApi): void 
       const req = record(body, 'request');
       const args = list(req['args'], 'args');
       const opts = req['opts'] === undefined ? undefined : { ...readOptionsFromWire(req['opts']), signal: ctx.signal };
-      return spec.serve(api, args, opts);
+      return spec.serve(api, args, opts).then(listed);
     });
   }
+}
+
+/**
+ * A read whose value is a list travels as a ListReply: a long one (a whole-store KV read, 1M
+ * entries) goes in parts, each its own frame and turn of the event loop, instead of one frame
+ * over the frame bound; the caller gets the same Read.
+ */
+function listed(result: unknown): unknown {
+  const value = typeof result === 'object' && result !== null ? (result as Partial<WireRead>).value : undefined;
+  return Array.isArray(value) ? new ListReply(result as WireRead, 'value') : result;
 }
