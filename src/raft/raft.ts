@@ -450,6 +450,11 @@ export class RaftNode {
     return this.term_;
   }
 
+  /** The role now (the next Ready's softState reports a change to the driver). */
+  get currentRole(): Role {
+    return this.role;
+  }
+
   get configuration(): Configuration {
     return this.membership.configuration;
   }

@@ -32,8 +32,16 @@ export interface Ready {
   entries: Entry[];
   /** Entries to apply in order, after `snapshot` and `entries` are durable. */
   committedEntries: Entry[];
-  /** To send only after `hardState`, `snapshot` and `entries` are durable. */
+  /** To send only after `hardState`, `snapshot` and `entries` are durable, unless `sendFirst`. */
   messages: Message[];
+  /**
+   * The messages may leave before this Ready's write is durable: they are a leader's (appends,
+   * heartbeats, snapshots, transfers) in a term whose term and vote are already stored. A
+   * leader may replicate entries in parallel with its own disk write (Raft thesis §10.2.1)
+   * because its own entries count towards commit only once durable (at `advance`), so nothing
+   * it sends claims more than the disks hold. Votes and acknowledgements never go first.
+   */
+  sendFirst: boolean;
   /** Read index results: answer each read once applied >= index (or fail it). */
   readStates: ReadState[];
   /** Whether the write of this Ready must be fsynced (entries, snapshot, term or vote). */
@@ -96,6 +104,7 @@ export class Outbox {
       messages: this.messages,
       readStates: this.readStates,
       mustSync: false,
+      sendFirst: ss.role === 'leader' && !termOrVote,
     };
     this.messages = [];
     this.readStates = [];

@@ -3,7 +3,7 @@
  * contract for truncation, and the bounds on uncommitted entries and applied batches.
  */
 import { describe, expect, it } from 'vitest';
-import { TestNetwork, ack, bytes, diskWithLog, drain, drainMessages, loneLeader, ofType } from './test-network.js';
+import { TestNetwork, ack, bytes, diskWithLog, drain, drainMessages, loneLeader, loneNode, ofType } from './test-network.js';
 
 /** A leader of a, b, c whose followers acknowledged the no-op (they are in replicate state). */
 function replicating(extra = {}) {
@@ -146,5 +146,54 @@ describe('replication', () => {
     const b = net.raft('b');
     b.step({ type: 'append', from: 'a', to: 'b', term: 2, prevIndex: 1, prevTerm: 1, entries: [], commit: 0 });
     expect(drainMessages(b)).toEqual([expect.objectContaining({ index: 3, reject: false })]);
+  });
+});
+
+describe('a leader sends before its own write is durable (Ready.sendFirst)', () => {
+  it('a leader Ready may send first; a candidate, a follower and a term change may not', () => {
+    const n = loneNode('a', ['a', 'b', 'c']);
+    n.campaign();
+    const preVote = n.ready();
+    expect(preVote.sendFirst).toBe(false); // pre-candidate
+    n.advance(preVote);
+    for (const m of ofType(preVote.messages, 'pre-vote')) n.step({ type: 'pre-vote-response', from: m.to, to: m.from, term: m.term, reject: false });
+    const vote = n.ready();
+    expect([vote.softState?.role, vote.hardState?.vote, vote.sendFirst]).toEqual(['candidate', 'a', false]);
+    n.advance(vote);
+    for (const m of ofType(vote.messages, 'vote')) n.step({ type: 'vote-response', from: m.to, to: m.from, term: m.term, reject: false });
+    const won = n.ready();
+    expect([won.softState?.role, won.entries.length > 0, won.sendFirst]).toEqual(['leader', true, true]);
+    n.advance(won);
+    n.propose(bytes('x'));
+    expect(n.ready().sendFirst).toBe(true);
+
+    const f = loneNode('b', ['a', 'b', 'c']);
+    f.step({ type: 'append', from: 'a', to: 'b', term: 2, prevIndex: 1, prevTerm: 1, entries: [{ index: 2, term: 2, type: 'command', data: bytes('y') }], commit: 1 });
+    const followerRd = f.ready();
+    expect([ofType(followerRd.messages, 'append-response').length, followerRd.sendFirst]).toEqual([1, false]);
+  });
+
+  it("its own entries count toward commit only once its Ready is advanced, whatever the followers' acks", () => {
+    const l = replicating();
+    l.propose(bytes('x')); // index 3
+    const rd = l.ready();
+    expect(rd.sendFirst).toBe(true);
+    expect(ofType(rd.messages, 'append').map((m) => m.to).sort()).toEqual(['b', 'c']);
+    // One follower stores it and acknowledges before the leader's own write finished: with the
+    // leader's copy not durable yet, one disk of three is no quorum.
+    ack(l, 'b', 3);
+    expect(l.status().commit).toBe(2);
+    l.advance(rd); // the leader's write is durable
+    expect(l.status().commit).toBe(3);
+  });
+
+  it('two followers storing it commit it while the leader still writes (a quorum of disks)', () => {
+    const l = replicating();
+    l.propose(bytes('x'));
+    const rd = l.ready();
+    ack(l, 'b', 3);
+    ack(l, 'c', 3);
+    expect(l.status().commit).toBe(3);
+    l.advance(rd);
   });
 });

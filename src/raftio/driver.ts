@@ -1,7 +1,8 @@
 /**
  * RaftDriver: the loop of the core's driver contract (src/raft/README.md) over the storage in
  * data_dir and the RaftTransport. One Ready at a time, serially: persist (log append + one
- * fdatasync, term and vote replaced atomically) BEFORE its messages leave, then apply the
+ * fdatasync, term and vote replaced atomically) BEFORE its messages leave (a leader's appends
+ * go out while its own write is under way: Ready.sendFirst), then apply the
  * committed entries, answer reads, advance. Ticks and incoming messages reach the core at any
  * time; what they produce waits for the next Ready. Snapshots are streamed to disk beside the
  * loop. Nothing here blocks the event loop on the disk (storage/README.md).
@@ -242,6 +243,8 @@ export class RaftDriver {
       installing = await this.snapshots.forInstall(rd.snapshot);
       await log.reset(rd.snapshot.index + 1);
     }
+    // A leader's appends go out while its own write is on the way to the disk (Ready.sendFirst).
+    if (rd.sendFirst) for (const m of rd.messages) this.send(m);
     if (rd.entries.length > 0) log.append(rd.entries);
     const durable: Promise<void>[] = [];
     if (rd.entries.length > 0) durable.push(log.sync());
@@ -254,7 +257,7 @@ export class RaftDriver {
     }
     await Promise.all(durable);
     if (hs !== undefined) this.commitDurable(hs.commit);
-    for (const m of rd.messages) this.send(m);
+    if (!rd.sendFirst) for (const m of rd.messages) this.send(m);
     if (installing !== undefined) await this.snapshots.install(installing);
     this.apply(rd.committedEntries);
     for (const r of rd.readStates) this.answerRead(r);

@@ -68,25 +68,18 @@ export class Checkers {
 
   /**
    * A leader's commit index reached `commit` (of term `term` in its log): that entry must be
-   * durable on a quorum of the voters of the configuration in force when the leader decided it.
-   * That is `configuration` or, if the leader appended another one since (its commit is
-   * checked after the Ready that carries it), the one before it (`previous()`): a new
-   * configuration is only proposed once the one before it committed, so there is at most one.
-   * Everything up to `commit` is committed.
+   * durable on a quorum of the voters of `configuration`, the one in force when the leader
+   * decided it (server.ts checks at once after every input and every advance, so it is the
+   * leader's current one). Everything up to `commit` is committed.
    */
   leaderCommitted(id: string, leaderTerm: number, log: RaftLog, from: number, commit: number, configuration: Configuration,
-    previous: () => Configuration | undefined, disks: ReadonlyMap<string, SimDisk>): void {
+    disks: ReadonlyMap<string, SimDisk>): void {
     const term = log.term(commit);
     if (term === undefined) return; // compacted already: it was checked when it committed
-    const durable = (c: Configuration): { ok: boolean; holding: string[]; voters: string[] } => {
-      const voters = voterIds(c);
-      const holding = voters.filter((v) => disks.get(v)?.holds(commit, term) === true);
-      return { ok: holding.length >= quorumSize(voters.length), holding, voters };
-    };
-    const now = durable(configuration);
-    const before = now.ok ? undefined : previous();
-    if (!now.ok && !(before !== undefined && durable(before).ok) && !this.disabled.has('commit-durable')) {
-      throw new SimFailure('commit-durable', `${id} committed ${commit} (term ${term}) but only ${now.holding.join(',') || 'nobody'} of ${now.voters.join(',')} stored it durably`);
+    const voters = voterIds(configuration);
+    const holding = voters.filter((v) => disks.get(v)?.holds(commit, term) === true);
+    if (holding.length < quorumSize(voters.length) && !this.disabled.has('commit-durable')) {
+      throw new SimFailure('commit-durable', `${id} committed ${commit} (term ${term}) but only ${holding.join(',') || 'nobody'} of ${voters.join(',')} stored it durably`);
     }
     for (let i = Math.max(from + 1, log.firstIndex()); i <= commit; i++) this.committed(id, i, log.term(i) as number, leaderTerm, 'committed');
   }

@@ -63,16 +63,6 @@ export class ConfigTrack {
     return this.stack[this.stack.length - 1]?.configuration ?? { servers: [] };
   }
 
-  /**
-   * The configuration before `core` (the one the core uses now), if known: the core may have
-   * appended a configuration that no Ready handed out yet.
-   */
-  before(core: Configuration): Configuration | undefined {
-    const top = this.stack[this.stack.length - 1];
-    if (top === undefined) return undefined;
-    return top.key === configKey(core) ? this.stack[this.stack.length - 2]?.configuration : top.configuration;
-  }
-
   /** A start: what is durable (a snapshot, then entries that may begin before it). */
   reset(snapshot: SnapshotMeta | undefined, entries: readonly Entry[]): void {
     this.stack = [];

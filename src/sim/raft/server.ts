@@ -2,8 +2,9 @@
  * One simulated server: a RaftNode and the sim's driver around it, following the driver
  * contract of src/raft/README.md with an asynchronous disk:
  *
- *   rd = ready(); write rd to the disk's page cache; if rd.mustSync, fsync (done after a
- *   random delay, longer on a slow disk) and wait; then send rd.messages, install rd.snapshot,
+ *   rd = ready(); write rd to the disk's page cache (a leader's rd.sendFirst messages leave
+ *   now); if rd.mustSync, fsync (done after a random delay, longer on a slow disk) and wait;
+ *   then send rd.messages, install rd.snapshot,
  *   apply rd.committedEntries to the REAL Fsm + Store (msgpack-decoded kvs commands), answer
  *   reads, advance(rd).
  *
@@ -174,7 +175,24 @@ export class SimServer {
         this.env.trace.add(this.env.q.now, this.id, `BUG: committed ${this.raft.log.committed} of an earlier term`);
       }
     }
+    this.checkLeaderCommit();
     this.processReady();
+  }
+
+  /**
+   * Checks a leader's commit as soon as it moves: after every input (message, tick, proposal,
+   * configuration change) and every advance, against the configuration in force at that moment,
+   * which is the one the core decided with. Checked later (at the next Ready's end, as before
+   * leaders sent first), a slow write could let the leader step down and truncate a newer
+   * configuration away in between, and the check would use the wrong one.
+   */
+  private checkLeaderCommit(): void {
+    const raft = this.raft;
+    if (raft === undefined) return;
+    if (raft.currentRole === 'leader' && raft.log.committed > this.checkedCommit) {
+      this.env.checkers.leaderCommitted(this.id, raft.term, raft.log, this.checkedCommit, raft.log.committed, raft.configuration, this.env.disks);
+    }
+    this.checkedCommit = Math.max(this.checkedCommit, raft.log.committed);
   }
 
   // ---- messages ----
@@ -250,9 +268,12 @@ export class SimServer {
         stored = { meta: snap, data };
       }
       this.disk.write({ snapshot: stored, entries: rd.entries, hardState: rd.hardState });
-      const early = swarm.bugs.includes('ack-before-fsync');
+      // A leader's appends leave while its write is under way (Ready.sendFirst); the bug sends
+      // every message so, votes and acknowledgements included.
+      const bug = swarm.bugs.includes('ack-before-fsync');
+      const early = rd.sendFirst || bug;
       if (early) {
-        if (rd.mustSync && rd.messages.length > 0) this.stats.bugFired++;
+        if (bug && !rd.sendFirst && rd.mustSync && rd.messages.length > 0) this.stats.bugFired++;
         for (const m of rd.messages) this.send(m);
       }
       if (!rd.mustSync) {
@@ -312,11 +333,7 @@ export class SimServer {
     this.desk.readStates(rd.readStates);
     raft.advance(rd);
     if (this.role === 'leader' && !isVoter(raft.configuration, this.id)) checkRemovedLeader(this.id, raft);
-    if (this.role === 'leader' && raft.log.committed > this.checkedCommit) {
-      const before = (): Configuration | undefined => this.configs.before(raft.configuration);
-      this.env.checkers.leaderCommitted(this.id, raft.term, raft.log, this.checkedCommit, raft.log.committed, raft.configuration, before, this.env.disks);
-    }
-    this.checkedCommit = Math.max(this.checkedCommit, raft.log.committed);
+    this.checkLeaderCommit();
     this.maybeSnapshot();
     this.desk.serveReads(this.appliedIndex, (key) => this.readKey(key));
   }
@@ -396,6 +413,7 @@ export class SimServer {
     }
     this.env.trace.add(this.env.q.now, this.id, `propose ${change.op} ${change.id} at ${r.index}`);
     this.desk.change(r.index, r.term, done);
+    this.checkLeaderCommit();
     this.processReady();
   }
 
@@ -405,6 +423,7 @@ export class SimServer {
     const stale = r.op.kind === 'get' && this.env.swarm.bugs.includes('stale-read');
     if (stale) this.stats.bugFired++;
     this.desk.request(this.raft, r, stale ? (key) => this.readKey(key) : undefined);
+    this.checkLeaderCommit();
     this.processReady();
   }
 
