@@ -7,7 +7,8 @@
 // A reset happens when FILE.reset holds a new text (a window name, e.g. "stability"); "window"
 // is that text. The timer is unref'd, so it never keeps the agent alive.
 // With LOOP_PROBE_STALLS_MS=N, a 2 ms timer also appends a line to FILE.stalls for each gap
-// between its runs longer than N ms: "<ISO time the gap ended> stall <gap in ms>", and a line
+// between its runs longer than N ms: "<ISO time the gap ended> stall <gap in ms> cpu <CPU ms of
+// the process in the gap>" (far below the gap: the process was descheduled), and a line
 // for each garbage collection of N/4 ms or more: "<ISO time it began> gc <kind> <ms>", to find
 // what ran then in the agent's log (a diagnosis aid; the timer costs a little CPU).
 // LOOP_PROBE_V8_FLAGS (e.g. "--trace-gc", which NODE_OPTIONS refuses) is handed to
@@ -56,10 +57,18 @@ if (out) {
   const stallMs = Number(process.env.LOOP_PROBE_STALLS_MS ?? 0);
   if (stallMs > 0) {
     let last = performance.now();
+    let lastCpu = process.cpuUsage();
     setInterval(() => {
       const now = performance.now();
-      if (now - last > stallMs) appendFileSync(`${out}.stalls`, `${new Date().toISOString()} stall ${(now - last).toFixed(1)}\n`);
+      const cpu = process.cpuUsage();
+      if (now - last > stallMs) {
+        // CPU time of the process (all its threads) over the gap: near the gap, the loop was busy
+        // (or GC ran); far below it, the process was not scheduled (a busy machine).
+        const cpuMs = (cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1000;
+        appendFileSync(`${out}.stalls`, `${new Date().toISOString()} stall ${(now - last).toFixed(1)} cpu ${cpuMs.toFixed(1)}\n`);
+      }
       last = now;
+      lastCpu = cpu;
     }, 2).unref();
     const kinds = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental', 8: 'weak-callbacks' };
     new PerformanceObserver((list) => {
