@@ -63,16 +63,11 @@ function sameBlobs(got: unknown, want: readonly Uint8Array[]): boolean {
   return want.every((w, i) => got[i] instanceof Uint8Array && Buffer.from(w).equals(got[i] as Uint8Array));
 }
 
-/** Counts turns of the event loop, and the longest time between two, until stop(). */
-function watchLoop(): { stop(): { turns: number; longestMs: number } } {
+/** Counts turns of the event loop until stop(). */
+function watchLoop(): { stop(): { turns: number } } {
   let turns = 0;
-  let longestMs = 0;
-  let last = performance.now();
   let spinning = true;
   const spin = (): void => {
-    const now = performance.now();
-    longestMs = Math.max(longestMs, now - last);
-    last = now;
     turns++;
     decoding.turn++;
     if (spinning) setImmediate(spin);
@@ -81,7 +76,7 @@ function watchLoop(): { stop(): { turns: number; longestMs: number } } {
   return {
     stop: () => {
       spinning = false;
-      return { turns, longestMs };
+      return { turns };
     },
   };
 }
@@ -264,12 +259,12 @@ describe('RPC list replies', () => {
     await fx.client.call(fx.address, 'KVS.List', {}, long); // warm up (JIT), then measure
     const loop = watchLoop();
     const reply = await fx.client.call<{ Entries: unknown[] }>(fx.address, 'KVS.List', {}, long);
-    const { turns, longestMs } = loop.stop();
+    const { turns } = loop.stop();
     expect(reply.Entries).toHaveLength(200_000);
     expect(reply.Entries[199_999]).toEqual(list[199_999]);
+    // The loop turned between the parts (at least once a part). Not asserted, as it is timing:
+    // sent as one frame (19 MB) the longest step was about 270 ms (encoding it); in parts, about 10.
     expect(turns).toBeGreaterThan(200_000 / listPartItems);
-    // Sent as one frame (19 MB), the longest step was about 270 ms (encoding it); in parts, about 10.
-    expect(longestMs).toBeLessThan(100);
   });
 
   it('waits for a slow reader instead of buffering the whole list', async () => {
