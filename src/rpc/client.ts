@@ -1,6 +1,7 @@
 /**
  * The connection pool (Consul's pool.ConnPool): one connection per server address, dialed on
- * the first call, shared by every call to that server, closed after `idleMs` without calls,
+ * the first call, shared by every call to that server (plus one for calls on the bulk lane,
+ * whose replies may be long lists: see CallOptions.lane), closed after `idleMs` without calls,
  * and forgotten as soon as it ends, so the next call dials afresh (a restarted server is
  * reached again without any retry logic here). Choosing a server and failing over belong to
  * the caller, helped by RpcError's `kind` and `sent` and by `canRetry`.
@@ -19,6 +20,9 @@ import {
 } from './limits.js';
 import { dialErrorText, parseAddress } from './net-errors.js';
 
+/** Pool key suffix of a server's bulk-lane connection (no address contains it). */
+const bulkLane = '#bulk';
+
 export interface RpcClientOptions {
   logger: Logger;
   dialTimeoutMs?: number;
@@ -35,6 +39,12 @@ export interface CallOptions {
   /** The whole call, dial and queueing included: a blocking query passes its wait + jitter + slack. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * 'bulk': a call whose reply may be a long list goes on a second connection to the same
+   * server. One TCP stream has no per-call window (yamux's, in Consul), so the megabytes of
+   * list parts in the socket buffers would otherwise hold up the replies of every other call.
+   */
+  lane?: 'bulk' | undefined;
 }
 
 export interface RpcClientStats {
@@ -73,14 +83,15 @@ export class RpcClient {
     const { timeoutMs, signal } = opts;
     assert(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= callTimeoutMsMax, `RPC timeout out of range: ${timeoutMs}`);
     if (this.closed) return Promise.reject(new RpcError('shutdown', address, false, 'rpc error getting client: failed to get conn: rpc error: shutdown'));
-    const conn = this.conns.get(address) ?? this.dial(address);
+    const key = opts.lane === 'bulk' ? `${address}${bulkLane}` : address;
+    const conn = this.conns.get(key) ?? this.dial(address, key);
     if (conn instanceof RpcError) return Promise.reject(conn);
     return conn.call(method, body, timeoutMs, signal) as Promise<T>;
   }
 
-  /** Whether a connection to `address` is pooled (dialing or open). */
-  has(address: string): boolean {
-    return this.conns.has(address);
+  /** Whether a connection to `address` is pooled (dialing or open), on the default lane or the bulk one. */
+  has(address: string, lane?: 'bulk'): boolean {
+    return this.conns.has(lane === 'bulk' ? `${address}${bulkLane}` : address);
   }
 
   stats(): RpcClientStats {
@@ -101,7 +112,7 @@ export class RpcClient {
     await Promise.all(this.ending);
   }
 
-  private dial(address: string): RpcConnection | RpcError {
+  private dial(address: string, key: string): RpcConnection | RpcError {
     const hp = parseAddress(address);
     if (hp === undefined) {
       const text = dialErrorText(address, `address ${address}: missing port in address`);
@@ -109,11 +120,11 @@ export class RpcClient {
     }
     this.dials++;
     const conn = new RpcConnection(address, hp.host, hp.port, this.connOpts, (ended) => {
-      if (this.conns.get(address) === ended) this.conns.delete(address);
+      if (this.conns.get(key) === ended) this.conns.delete(key);
       const closed = ended.closed.then(() => void this.ending.delete(closed));
       this.ending.add(closed);
     });
-    this.conns.set(address, conn);
+    this.conns.set(key, conn);
     return conn;
   }
 }

@@ -121,6 +121,28 @@ describe('RPC list replies', () => {
     expect(fx.server.stats().inFlight).toBe(0);
   });
 
+  it("puts bulk-lane calls on a second connection to the server, so other calls' replies never queue behind a list", async () => {
+    let release: (() => void) | undefined;
+    const fx = await setup((s) => {
+      s.register('KVS.List', () => new Promise((resolve) => (release = () => resolve(new ListReply({ Entries: entries(3_000) }, 'Entries')))));
+      s.register('Status.Ping', () => 'pong');
+    });
+    const bulk = { ...long, lane: 'bulk' as const };
+    const listed = fx.client.call<{ Entries: unknown[] }>(fx.address, 'KVS.List', {}, bulk);
+    await waitFor(() => release !== undefined, 5_000, 'the list call to arrive');
+    expect(await fx.client.call(fx.address, 'Status.Ping', {}, long)).toBe('pong');
+    expect([fx.client.has(fx.address), fx.client.has(fx.address, 'bulk')]).toEqual([true, true]);
+    expect(fx.client.stats()).toMatchObject({ connections: 2, dials: 2, inFlight: 1 });
+    release!();
+    expect((await listed).Entries).toEqual(entries(3_000));
+    release = undefined;
+    const again = fx.client.call<{ Entries: unknown[] }>(fx.address, 'KVS.List', {}, bulk);
+    await waitFor(() => release !== undefined, 5_000, 'the second list call to arrive');
+    release!();
+    expect((await again).Entries).toHaveLength(3_000);
+    expect(fx.client.stats()).toMatchObject({ connections: 2, dials: 2, inFlight: 0 });
+  });
+
   it('keeps concurrent list replies on one connection apart', async () => {
     const fx = await setup((s) => {
       s.register('KVS.List', (b) => {

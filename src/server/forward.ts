@@ -12,7 +12,7 @@ import { rpcHoldTimeoutMsDefault, withHold } from './hold.js';
 import type { RaftView } from './raft-view.js';
 import { callTimeoutMs, type RpcCaller } from './remote.js';
 import { RoutedServer, type SendOptions } from './routed.js';
-import { rpcMethods, servedLocally, serveLocally, type RpcMethod, type WireRequest } from './rpc-methods.js';
+import { laneOf, rpcMethods, servedLocally, serveLocally, type RpcMethod, type WireRequest } from './rpc-methods.js';
 
 /** Consul's structs.ErrNoLeader. */
 export const noLeaderText = 'No cluster leader';
@@ -46,7 +46,7 @@ export class LeaderForwarder extends RoutedServer {
       if (raft.isLeader()) return (await serveLocally(this.deps.local, method, body, opts.signal)) as T;
       const leader = raft.leaderAddress();
       if (leader === '') throw new MusterError('ERR_NO_LEADER', noLeaderText);
-      return rpc.call<T>(leader, method, body, { timeoutMs, signal: opts.signal });
+      return rpc.call<T>(leader, method, body, { timeoutMs, signal: opts.signal, lane: laneOf(method) });
     });
   }
 }

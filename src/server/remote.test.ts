@@ -31,6 +31,7 @@ afterEach(async () => {
 
 interface Remote {
   h: Harness;
+  client: RpcClient;
   remote: RemoteServer;
   router: ServerRouter;
   rpcServer: RpcServer;
@@ -58,7 +59,7 @@ async function remoteHarness(opts: { holdTimeoutMs?: number } = {}): Promise<Rem
   const port = await listener.listen('127.0.0.1', 0);
   router.upsert({ name: 's1', address: `127.0.0.1:${port}` });
   cleanups.push(() => client.close(), () => listener.close(), () => h.server.close());
-  return { h, remote, router, rpcServer, log };
+  return { h, client, remote, router, rpcServer, log };
 }
 
 /** A port on 127.0.0.1 that nothing listens on. */
@@ -132,7 +133,7 @@ describe('a client agent forwarding to a server over RPC', () => {
   });
 
   it('brings a long list back in parts, whole and in order', async () => {
-    const { h, rpcServer } = await remoteHarness();
+    const { h, client, rpcServer } = await remoteHarness();
     const n = 3_000;
     for (let i = 0; i < n; i++) {
       await h.server.kvApply('', { op: 'set', key: `big/${String(i).padStart(5, '0')}`, value: new TextEncoder().encode(`v${i}`), flags: 0n, index: 0, session: '' });
@@ -147,6 +148,10 @@ describe('a client agent forwarding to a server over RPC', () => {
     const direct = await h.server.kvList('big/', { datacenter: '', consistency: 'default', minIndex: 0, waitMs: 0 });
     expect(recurse.headers['x-consul-index']).toBe(String(direct.meta.index));
     expect(rpcServer.counts.listParts).toBeGreaterThanOrEqual(2 * 3);
+    // KV lists go on their own connection (the bulk lane); a write then dials the usual one.
+    expect(client.stats()).toMatchObject({ connections: 1, dials: 1 });
+    expect((await h.request({ method: 'PUT', url: '/v1/kv/other', payload: 'x' })).statusCode).toBe(200);
+    expect(client.stats()).toMatchObject({ connections: 2, dials: 2 });
   });
 
   it('renews a session and reports a missing one as the server does', async () => {

@@ -11,13 +11,13 @@ import { RpcError } from '../rpc/index.js';
 import type { CatalogReadOptions } from './catalog-endpoint.js';
 import { rpcHoldTimeoutMsDefault, withHold } from './hold.js';
 import { RoutedServer, type SendOptions } from './routed.js';
-import { rpcMethods, type RpcMethod, type WireRequest } from './rpc-methods.js';
+import { laneOf, rpcMethods, type RpcMethod, type WireRequest } from './rpc-methods.js';
 import type { ServerRouter } from './router.js';
 
 
 /** What RemoteServer needs of the RPC pool (rpc's RpcClient). */
 export interface RpcCaller {
-  call<T = unknown>(address: string, method: string, body: unknown, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<T>;
+  call<T = unknown>(address: string, method: string, body: unknown, opts: { timeoutMs: number; signal?: AbortSignal | undefined; lane?: 'bulk' | undefined }): Promise<T>;
 }
 
 export interface RemoteServerDeps {
@@ -78,7 +78,7 @@ export class RemoteServer extends RoutedServer {
         const server = router.find();
         if (!server) throw new MusterError('ERR_RPC', noServersText);
         try {
-          const reply = await rpc.call<T>(server.address, method, body, { timeoutMs, signal: opts.signal });
+          const reply = await rpc.call<T>(server.address, method, body, { timeoutMs, signal: opts.signal, lane: laneOf(method) });
           this.reachable();
           return reply;
         } catch (err) {

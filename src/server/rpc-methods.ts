@@ -47,6 +47,8 @@ interface MethodSpec {
    * 'consistency': on any server for `?stale`, else on the leader.
    */
   where: 'here' | 'leader' | 'consistency';
+  /** Its reply may be a long list (a whole-store KV read): it goes on the RPC client's bulk lane. */
+  bulk?: true;
   /** Runs the call on the server, from checked wire arguments. */
   serve(api: ServerApi, args: unknown[], opts: CatalogReadOptions | undefined): Promise<unknown>;
 }
@@ -156,8 +158,8 @@ export const rpcMethods = {
   'Catalog.ListDatacenters': lookup((api) => api.datacenters()),
 
   'KVS.Get': read((api, [key], o) => api.kvGet(str(key, 'key'), need(o))),
-  'KVS.List': read((api, [prefix], o) => api.kvList(str(prefix, 'prefix'), need(o))),
-  'KVS.ListKeys': read((api, [prefix, sep], o) => api.kvKeys(str(prefix, 'prefix'), str(sep, 'separator'), need(o))),
+  'KVS.List': { ...read((api, [prefix], o) => api.kvList(str(prefix, 'prefix'), need(o))), bulk: true },
+  'KVS.ListKeys': { ...read((api, [prefix, sep], o) => api.kvKeys(str(prefix, 'prefix'), str(sep, 'separator'), need(o))), bulk: true },
   'KVS.Apply': write((api, [dc, req]) => api.kvApply(str(dc, 'dc'), kvApplyArg(req))),
   'Txn.Apply': write(async (api, [dc, ops, consistency]) => {
     const c = str(consistency, 'consistency');
@@ -220,6 +222,12 @@ export function servedLocally(method: RpcMethod, body: WireRequest): boolean {
   if (spec.where === 'here') return true;
   if (method === 'Txn.Apply') return body.args[2] === 'stale' && txnIsReadOnly(body.args[1] as TxnOp[]);
   return spec.where === 'consistency' && body.opts?.consistency === 'stale';
+}
+
+/** The RPC client lane of `method`: its own connection when its reply may be a long list. */
+export function laneOf(method: RpcMethod): 'bulk' | undefined {
+  const spec: MethodSpec = rpcMethods[method];
+  return spec.bulk ? 'bulk' : undefined;
 }
 
 /** Runs `method` on `api` from its wire form, as a server does for a call that arrived. */
