@@ -43,6 +43,12 @@ export class Leader {
   private heartbeatElapsed = 0;
   /** Appends (new entries or a newer commit) to send at the next Ready. */
   private broadcastPending = true;
+  /**
+   * The commit moved and no append has carried it to the followers yet. It is not sent at once:
+   * the next append (the next write) carries it, or the driver's short timer (announceCommit)
+   * sends it alone, so a lone writer does not cost every follower an extra append and ack.
+   */
+  private commitUnannounced = false;
   /** Highest commit index each follower was told. */
   private readonly sentCommit = new Map<ServerId, number>();
 
@@ -138,6 +144,16 @@ export class Leader {
     this.broadcastPending = true;
   }
 
+  /** Whether the commit moved since an append last carried it (see commitUnannounced). */
+  hasUnannouncedCommit(): boolean {
+    return this.commitUnannounced;
+  }
+
+  /** Sends the commit to the followers that were not told it, in the next Ready. */
+  announceCommit(): void {
+    if (this.commitUnannounced) this.broadcastPending = true;
+  }
+
   needsFlush(): boolean {
     return this.broadcastPending || this.reads.needsRound();
   }
@@ -146,6 +162,7 @@ export class Leader {
   flush(): void {
     if (this.broadcastPending) {
       this.broadcastPending = false;
+      this.commitUnannounced = false;
       this.broadcastAppend();
     }
     if (this.reads.needsRound()) this.broadcastHeartbeat();
@@ -218,11 +235,12 @@ export class Leader {
     const idx = quorumIndex(voterIds(h.configuration()), (id) => this.progress.get(id)?.match ?? 0);
     if (idx <= h.log.committed || h.log.term(idx) !== h.term()) return false;
     h.log.commitTo(idx);
-    this.broadcastPending = true;
+    this.commitUnannounced = true;
     if (firstInTerm) for (const w of this.reads.takeWaiting()) this.serveRead(w.requestId, w.mode);
     if (h.configurationIndex() <= idx) {
       this.pruneRemoved();
       if (!isVoter(h.configuration(), h.id)) {
+        this.broadcastPending = true;
         this.flush(); // tell the others about the commit before leaving
         h.stepDown('removed from the configuration');
       }

@@ -450,6 +450,20 @@ export class RaftNode {
     return this.term_;
   }
 
+  /**
+   * A leader's commit moved and no append carried it yet: the driver calls announceCommit()
+   * after a short delay (unless a write's append carries it first), so followers learn it
+   * without an extra append and ack per write.
+   */
+  hasUnannouncedCommit(): boolean {
+    return this.leader?.hasUnannouncedCommit() ?? false;
+  }
+
+  /** Sends the commit to the followers not yet told it (in the next Ready). */
+  announceCommit(): void {
+    this.leader?.announceCommit();
+  }
+
   /** The role now (the next Ready's softState reports a change to the driver). */
   get currentRole(): Role {
     return this.role;

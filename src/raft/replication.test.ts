@@ -197,3 +197,41 @@ describe('a leader sends before its own write is durable (Ready.sendFirst)', () 
     l.advance(rd);
   });
 });
+
+describe('a new commit rides on the next append, or goes alone when the driver announces it', () => {
+  /** ready/advance without the announce that drain() does. */
+  const step = (l: ReturnType<typeof loneLeader>) => {
+    const rd = l.ready();
+    l.advance(rd);
+    return rd;
+  };
+
+  it('sends no commit-only append until announceCommit, then one to each follower not told', () => {
+    const l = replicating();
+    l.propose(bytes('x')); // index 3
+    step(l);
+    ack(l, 'b', 3);
+    expect(l.status().commit).toBe(3);
+    expect(l.hasUnannouncedCommit()).toBe(true);
+    const quiet = l.hasReady() ? step(l) : undefined;
+    expect(ofType(quiet?.messages ?? [], 'append')).toEqual([]);
+    l.announceCommit();
+    const told = ofType(step(l).messages, 'append');
+    expect(told.map((m) => [m.to, m.commit, m.entries.length]).sort()).toEqual([['b', 3, 0], ['c', 3, 0]]);
+    expect(l.hasUnannouncedCommit()).toBe(false);
+  });
+
+  it("the next write's append carries it, and then there is nothing to announce", () => {
+    const l = replicating();
+    l.propose(bytes('x'));
+    step(l);
+    ack(l, 'b', 3);
+    if (l.hasReady()) step(l);
+    l.propose(bytes('y')); // index 4
+    const apps = ofType(step(l).messages, 'append');
+    expect(apps.map((m) => [m.to, m.commit, m.entries.map((e) => e.index)]).sort()).toEqual([['b', 3, [4]], ['c', 3, [4]]]);
+    expect(l.hasUnannouncedCommit()).toBe(false);
+    l.announceCommit();
+    expect(l.hasReady()).toBe(false);
+  });
+});

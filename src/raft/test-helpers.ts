@@ -47,6 +47,7 @@ export function drain(raft: RaftNode): Ready[] {
     const rd = raft.ready();
     out.push(rd);
     raft.advance(rd);
+    raft.announceCommit(); // the driver's announce timer, with no delay
   }
   return out;
 }

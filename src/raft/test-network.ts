@@ -294,6 +294,9 @@ export class TestNetwork {
     for (const r of rd.readStates) this.checkRead(r);
     for (const r of rd.readStates) n.reads.push(r);
     raft.advance(rd);
+    // The driver's announce timer, with no delay: followers learn each commit at once, as the
+    // tests of replication expect (the delay itself is tested in replication.test.ts).
+    raft.announceCommit();
     if (this.options.asyncDisk === true) this.processReady(n);
   }
 

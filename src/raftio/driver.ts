@@ -14,7 +14,7 @@ import type { RaftDriverOptions, RaftDriverStatus } from './driver-options.js';
 import { SnapshotKeeper } from './driver-snapshots.js';
 import { describeConfiguration, openStorage, pacedForRestore, type OpenedStorage } from './driver-storage.js';
 import { leadershipLost, NotLeaderError, refusalError, shutdown, transferErrorTexts } from './errors.js';
-import { commitHintIntervalMs, snapshotIntervalMsDefault, snapshotThresholdDefault, tickMsDefault, transferTimeoutElections } from './limits.js';
+import { commitAnnounceMs, commitHintIntervalMs, snapshotIntervalMsDefault, snapshotThresholdDefault, tickMsDefault, transferTimeoutElections } from './limits.js';
 import type { SnapshotInfo } from './storage/index.js';
 import type { RaftTransportHandler } from './transport.js';
 import { ProposalWaiters, ReadWaiters } from './waiters.js';
@@ -34,6 +34,7 @@ export class RaftDriver {
   private loopDone: Promise<void> = Promise.resolve();
   private tickTimer: Timer | undefined;
   private hintTimer: Timer | undefined;
+  private announceTimer: Timer | undefined;
   private ticks = 0;
   private softState: SoftState = { role: 'follower', leader: '' };
   private lastTerm = 0;
@@ -169,7 +170,8 @@ export class RaftDriver {
   private stopTimers(): void {
     this.tickTimer?.cancel();
     this.hintTimer?.cancel();
-    this.tickTimer = this.hintTimer = undefined;
+    this.announceTimer?.cancel();
+    this.tickTimer = this.hintTimer = this.announceTimer = undefined;
     this.snapshots.stop();
   }
 
@@ -228,7 +230,10 @@ export class RaftDriver {
 
   private async runLoop(): Promise<void> {
     try {
-      while (this.state === 'open' && this.raft.hasReady()) await this.handleReady(this.raft.ready());
+      while (this.state === 'open' && this.raft.hasReady()) {
+        await this.handleReady(this.raft.ready());
+        if (this.raft.hasUnannouncedCommit()) this.scheduleAnnounce();
+      }
     } catch (err) {
       this.fatal(err as Error);
     } finally {
@@ -294,6 +299,16 @@ export class RaftDriver {
     }
     this.checkTransfers();
     this.opts.onStateChange?.({ role: ss.role, leader: ss.leader, term: this.raft.term });
+  }
+
+  /** Sends a new commit alone if no write's append carried it within commitAnnounceMs. */
+  private scheduleAnnounce(): void {
+    this.announceTimer ??= this.opts.clock.setTimer(commitAnnounceMs, () => {
+      this.announceTimer = undefined;
+      if (this.state !== 'open') return;
+      this.raft.announceCommit();
+      this.kick();
+    });
   }
 
   /** Entries up to `commit` are durable here: the hard state may record it (at most once a second). */

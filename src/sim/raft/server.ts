@@ -20,6 +20,7 @@
 import { SeededRng, assert, decode, encode } from '../../lib/index.js';
 import type { Rng } from '../../lib/index.js';
 import { Fsm } from '../../fsm/index.js';
+import { commitAnnounceMs } from '../../raftio/limits.js';
 import type { Command } from '../../fsm/index.js';
 import { RaftNode, isVoter } from '../../raft/index.js';
 import type { Configuration, ConfigurationChange, Entry, Message, Ready, Role, SnapshotMeta } from '../../raft/index.js';
@@ -80,6 +81,8 @@ export class SimServer {
   private store = new Store();
   private fsm = new Fsm(this.store);
   private writing = false;
+  /** An announce of the commit is scheduled (RaftDriver's announce timer). */
+  private announcing = false;
   private lastHanded = 0;
   private checkedCommit = 0;
   private appliedIndex = 0;
@@ -186,6 +189,19 @@ export class SimServer {
    * leaders sent first), a slow write could let the leader step down and truncate a newer
    * configuration away in between, and the check would use the wrong one.
    */
+  /** As RaftDriver: a commit no append carried yet is sent alone after commitAnnounceMs. */
+  private maybeAnnounce(): void {
+    if (this.announcing || this.raft === undefined || !this.raft.hasUnannouncedCommit()) return;
+    this.announcing = true;
+    const inc = this.incarnation;
+    this.env.q.after(commitAnnounceMs, () => {
+      if (inc !== this.incarnation) return;
+      this.announcing = false;
+      this.raft?.announceCommit();
+      this.processReady();
+    });
+  }
+
   private checkLeaderCommit(): void {
     const raft = this.raft;
     if (raft === undefined) return;
@@ -332,6 +348,7 @@ export class SimServer {
     if (this.role !== 'leader') this.desk.leadershipLost(); // after applying, as RaftDriver does
     this.desk.readStates(rd.readStates);
     raft.advance(rd);
+    this.maybeAnnounce();
     if (this.role === 'leader' && !isVoter(raft.configuration, this.id)) checkRemovedLeader(this.id, raft);
     this.checkLeaderCommit();
     this.maybeSnapshot();
