@@ -79,7 +79,7 @@ describe('a long prefix read in slices (Server.kvList, readTurn)', () => {
       expect(turns.length).toBe(1);
       turns.shift()!();
     };
-    return { srv, put, nextTurn, turnsWaiting: () => turns.length, index: () => kvsGet(store, 'p/000000').index };
+    return { srv, store, put, nextTurn, turnsWaiting: () => turns.length, index: () => kvsGet(store, 'p/000000').index };
   }
 
   const opts = (minIndex: number, signal?: AbortSignal) => ({ datacenter: '', consistency: 'default' as const, minIndex, waitMs: 60_000, signal });
@@ -120,6 +120,17 @@ describe('a long prefix read in slices (Server.kvList, readTurn)', () => {
     await s.nextTurn();
     await expect(read).rejects.toThrow('read cancelled by the caller');
     expect(s.turnsWaiting()).toBe(0);
+  });
+
+  it('a blocking read stopped mid-scan leaves no watch behind', async () => {
+    const s = server();
+    const before = s.store.watchCount();
+    const ac = new AbortController();
+    const read = s.srv.kvList('p/', opts(s.index(), ac.signal));
+    ac.abort();
+    await s.nextTurn();
+    await expect(read).rejects.toThrow('read cancelled by the caller');
+    expect(s.store.watchCount()).toBe(before);
   });
 
   it('a short read runs in one piece, with no turn', async () => {

@@ -77,7 +77,13 @@ export async function blockingQuery<T>(
       const ws = new WatchSet();
       const abandonCh = deps.store.abandonChannel();
       ws.add(abandonCh);
-      const result = await query(ws);
+      let result: QueryResult<T>;
+      try {
+        result = await query(ws);
+      } catch (err) {
+        ws.release(); // a read in slices stopped (its caller gave up): drop what it watched
+        throw err;
+      }
       if (result.index > opts.minIndex || timedOut || abandoned || signal?.aborted) {
         ws.release();
         return atLeastOne(result);
