@@ -59,7 +59,10 @@ export async function blockingQuery<T>(
   query: QueryFn<T>,
   signal?: AbortSignal,
 ): Promise<QueryResult<T>> {
-  if (opts.minIndex <= 0) return atLeastOne(await query(undefined));
+  if (opts.minIndex <= 0) {
+    const once = query(undefined);
+    return atLeastOne(once instanceof Promise ? await once : once);
+  }
   const timeoutMs = effectiveWaitMs(deps, opts.waitMs);
   let timedOut = false;
   const timer = deps.clock.setTimer(timeoutMs, () => {
@@ -79,7 +82,9 @@ export async function blockingQuery<T>(
       ws.add(abandonCh);
       let result: QueryResult<T>;
       try {
-        result = await query(ws);
+        // Only a read in slices is awaited: the usual one-piece read costs no extra microtask.
+        const r = query(ws);
+        result = r instanceof Promise ? await r : r;
       } catch (err) {
         ws.release(); // a read in slices stopped (its caller gave up): drop what it watched
         throw err;
