@@ -110,7 +110,7 @@ export class RestoreStaging {
 /** The highest table index of a state: the Raft index its snapshot was taken at, or below. */
 export function highestIndex(state: StoreState): number {
   let max = 0;
-  for (const i of state.indexes.values()) max = Math.max(max, i);
+  for (const [, i] of state.indexes.entries()) max = Math.max(max, i);
   return max;
 }
 

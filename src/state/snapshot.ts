@@ -8,7 +8,7 @@ import type { AutopilotConfig } from './autopilot.js';
 import { checkKey, nodeKey, serviceByNameKey, serviceKey } from './catalog.js';
 import { kvLockKey } from './kvs.js';
 import { sessionCheckIDs, sessionCheckKey } from './sessions.js';
-import { SortedMapBuilder } from './sorted-map.js';
+import { SortedMap, SortedMapBuilder } from './sorted-map.js';
 import type { StoreState } from './store.js';
 import type { CheckEntry, IndexName, KVEntry, NodeEntry, ServiceEntry, SessionEntry } from './types.js';
 
@@ -23,7 +23,7 @@ export type SnapshotRecord =
   | { t: 'autopilot'; v: AutopilotConfig };
 
 export function* snapshotRecords(state: StoreState): IterableIterator<SnapshotRecord> {
-  for (const table of [...state.indexes.keys()].sort()) yield { t: 'index', table, index: state.indexes.get(table)! };
+  for (const [table, index] of state.indexes.entries()) yield { t: 'index', table: table as IndexName, index };
   for (const [, v] of state.nodes.entries()) yield { t: 'node', v };
   for (const [, v] of state.services.entries()) yield { t: 'service', v };
   for (const [, v] of state.checks.entries()) yield { t: 'check', v };
@@ -50,13 +50,13 @@ export class StateRestorer {
   private readonly sessionChecks = new SortedMapBuilder<string>();
   private readonly kvsBySession = new SortedMapBuilder<string>();
   private autopilotConfig: AutopilotConfig | undefined;
-  private readonly indexes = new Map<IndexName, number>();
+  private indexes = SortedMap.empty<number>();
 
   /** Adds one record; secondary indexes are rebuilt from the primaries as they come. */
   add(r: SnapshotRecord): void {
     switch (r.t) {
       case 'index':
-        this.indexes.set(r.table, r.index);
+        this.indexes = this.indexes.set(r.table, r.index);
         return;
       case 'kvs':
         this.kvs.add(r.v.key, r.v);
@@ -101,7 +101,7 @@ export class StateRestorer {
       sessionChecks: this.sessionChecks.finish(),
       kvsBySession: this.kvsBySession.finish(),
       autopilotConfig: this.autopilotConfig,
-      indexes: new Map(this.indexes),
+      indexes: this.indexes,
     };
   }
 }

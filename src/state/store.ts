@@ -43,7 +43,11 @@ export interface StoreState {
   readonly kvsBySession: SortedMap<string>;
   /** Consul's `autopilot-config` table: one row, or none before the leader first writes it. */
   readonly autopilotConfig: AutopilotConfig | undefined;
-  readonly indexes: ReadonlyMap<IndexName, number>;
+  /**
+   * Table indexes (`kvs`, `nodes`, …) and one per service name: persistent like the tables, so a
+   * write copies a path of it, not every service's entry.
+   */
+  readonly indexes: SortedMap<number>;
 }
 
 export function emptyState(): StoreState {
@@ -58,7 +62,7 @@ export function emptyState(): StoreState {
     sessionChecks: SortedMap.empty(),
     kvsBySession: SortedMap.empty(),
     autopilotConfig: undefined,
-    indexes: new Map(),
+    indexes: SortedMap.empty(),
   };
 }
 
@@ -72,7 +76,6 @@ export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export class WriteTxn {
   readonly state: Mutable<StoreState>;
-  private readonly indexes: Map<IndexName, number>;
   /** Watch keys touched by this txn, fired on commit. */
   readonly touched = new Set<string>();
   /** KV keys written or deleted, whose prefixes are fired on commit. */
@@ -84,21 +87,22 @@ export class WriteTxn {
     base: StoreState,
     readonly index: number,
   ) {
-    this.indexes = new Map(base.indexes);
-    this.state = { ...base, indexes: this.indexes };
+    this.state = { ...base };
   }
 
   /** Records that `table` changed at this txn's index, and wakes its table-level watchers. */
   bumpTable(table: IndexName): void {
-    const prev = this.indexes.get(table) ?? 0;
+    const prev = this.state.indexes.get(table) ?? 0;
     assert(this.index >= prev, `table ${table} index would go backwards: ${prev} -> ${this.index}`);
-    this.indexes.set(table, this.index);
+    if (prev !== this.index) this.state.indexes = this.state.indexes.set(table, this.index);
     this.touched.add(watchKey.table(table));
   }
 
   /** Drops an index entry (a service's, when its last instance goes), waking its watchers. */
   dropIndex(name: IndexName): void {
-    if (this.indexes.delete(name)) this.touched.add(watchKey.table(name));
+    if (!this.state.indexes.has(name)) return;
+    this.state.indexes = this.state.indexes.delete(name);
+    this.touched.add(watchKey.table(name));
   }
 
   touchRow(table: IndexName, id: string): void {
