@@ -34,6 +34,8 @@ export interface AgentDeps {
   logger: Logger;
   /** The log sink behind `logger`, for /v1/agent/monitor (absent in some tests). */
   logSink?: LogSink;
+  /** Told after each HTTP, DNS or RPC reply (or request) written: the process's LoopSpin. */
+  afterReply?: () => void;
 }
 
 export class Agent implements AgentApi {
@@ -157,6 +159,7 @@ export class Agent implements AgentApi {
       keyring: this.keyring,
       snapshots: this.serverRole?.snapshotApi ?? this.clientRole?.snapshots,
       startClosed: true,
+      afterReply: deps.afterReply,
     });
   }
 

@@ -39,7 +39,7 @@ export class ClientRole {
   ) {
     this.logger = deps.logger.named('agent.client');
     this.router = new ServerRouter(deps.rng);
-    this.rpc = new RpcClient({ logger: this.logger.named('pool') });
+    this.rpc = new RpcClient({ logger: this.logger.named('pool'), afterWrite: deps.afterReply });
     this.remote = new RemoteServer({
       datacenter: config.datacenter,
       router: this.router,

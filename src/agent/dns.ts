@@ -49,7 +49,7 @@ export class AgentDns {
    * A server answers from its own store (`server`); a client agent from lookups sent to a server
    * (`lookups`), fetched per query (the resolver's own catalog then stays unused).
    */
-  constructor(config: RuntimeConfig, source: { server: Server } | { lookups: DnsLookupApi }, deps: { clock: Clock; rng: Rng; logger: Logger }) {
+  constructor(config: RuntimeConfig, source: { server: Server } | { lookups: DnsLookupApi }, deps: { clock: Clock; rng: Rng; logger: Logger; afterReply?: (() => void) | undefined }) {
     const catalog = 'server' in source ? new StoreCatalog(source.server) : new FetchingCatalog(source.lookups);
     this.resolver = new Resolver(dnsConfigOf(config), catalog, { clock: deps.clock, rng: deps.rng });
     this.server = new DnsServer({
@@ -58,6 +58,7 @@ export class AgentDns {
       recursors: recursorsOf(config),
       recursorTimeoutMs: config.dns.recursorTimeoutMs,
       lookups: 'lookups' in source ? source.lookups : undefined,
+      afterReply: deps.afterReply,
     });
   }
 

@@ -5,7 +5,7 @@
  */
 import { ConfigError, loadConfig, type LoadOptions, type RuntimeConfig } from '../config/index.js';
 import { AgentWatches } from './watches.js';
-import { LogSink, MusterError, SeededRng, type Clock, type Logger, type Timer } from '../lib/index.js';
+import { limits, LogSink, LoopSpin, MusterError, SeededRng, type Clock, type Logger, type Timer } from '../lib/index.js';
 import { Agent } from './agent.js';
 import { readHostFacts } from './host.js';
 import { settleNodeID } from './node-id.js';
@@ -28,15 +28,26 @@ export const systemClock: Clock = {
   },
 };
 
+/** limits.idleSpinMs, or `MUSTER_IDLE_SPIN_US` (microseconds; 0 turns the spin off). */
+export function idleSpinMsOf(env: NodeJS.ProcessEnv): number {
+  const us = env['MUSTER_IDLE_SPIN_US'];
+  if (us === undefined || us === '') return limits.idleSpinMs;
+  const n = Number(us);
+  if (!Number.isFinite(n) || n < 0 || n > 10_000) throw new ConfigError(`MUSTER_IDLE_SPIN_US: expected microseconds from 0 to 10000, got ${JSON.stringify(us)}`);
+  return n / 1000;
+}
+
 export type AgentLoadOptions = Omit<LoadOptions, 'host'>;
 
 export async function runAgentProcess(opts: AgentLoadOptions, io: ProcessIO): Promise<number> {
   let loaded;
   let config: RuntimeConfig;
+  let spinMs: number;
   try {
     loaded = loadConfig({ ...opts, host: readHostFacts() });
     config = loaded.config;
     config.nodeID = settleNodeID(config.nodeID, config.dataDir, config.devMode);
+    spinMs = idleSpinMsOf(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       io.err(`==> ${err.message}\n`);
@@ -47,7 +58,8 @@ export async function runAgentProcess(opts: AgentLoadOptions, io: ProcessIO): Pr
   const sink = new LogSink((line) => io.err(line), () => Date.now(), { level: config.logLevel, json: config.logJson });
   const logger = sink.logger();
   for (const w of loaded.warnings) logger.named('agent').warn(w);
-  const agent = new Agent(config, { clock: systemClock, rng: new SeededRng(Date.now() ^ process.pid), logger, logSink: sink });
+  const spin = new LoopSpin(spinMs, () => performance.now(), (fn) => setImmediate(fn));
+  const agent = new Agent(config, { clock: systemClock, rng: new SeededRng(Date.now() ^ process.pid), logger, logSink: sink, afterReply: spin.kick });
 
   io.out('==> Starting Muster agent...\n');
   try {

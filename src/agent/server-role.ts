@@ -84,10 +84,10 @@ export class ServerRole {
     this.fsm = new Fsm(this.store);
     const rpcLogger = deps.logger.named('agent.server.rpc');
     this.rpcListener = new RpcListener({ logger: rpcLogger });
-    this.rpcServer = new RpcServer({ logger: rpcLogger });
+    this.rpcServer = new RpcServer({ logger: rpcLogger, afterReply: deps.afterReply });
     // Servers dial each other from their bind address (Consul's RPCSrcAddr), so a peer sees who calls.
     const localAddress = c.bindAddr === '0.0.0.0' || c.bindAddr === '::' ? undefined : c.bindAddr;
-    this.rpcClient = new RpcClient({ logger: deps.logger.named('agent.server.pool'), localAddress });
+    this.rpcClient = new RpcClient({ logger: deps.logger.named('agent.server.pool'), localAddress, afterWrite: deps.afterReply });
     const rpcAddress = joinHostPort(c.advertiseAddr, c.ports.server);
     const raftFsm = new RaftFsm(this.fsm);
     if (c.devMode) {

@@ -17,6 +17,8 @@ import { typeName, type ResourceRecord } from './wire/message.js';
 
 export interface DnsServerOptions {
   resolver: Resolver;
+  /** Told after each answer is sent (the agent's LoopSpin keeps the loop awake a moment). */
+  afterReply?: (() => void) | undefined;
   logger: Logger;
   recursors: readonly Recursor[];
   recursorTimeoutMs: number;
@@ -143,8 +145,12 @@ export class DnsServer {
   }
 
   /** Answers one packet; `send` gets the reply bytes, `dropped` runs when there is none. */
-  private answer(packet: Uint8Array, network: Network, client: string, send: (bytes: Uint8Array) => void, dropped?: () => void): void {
-    const { resolver, logger } = this.opts;
+  private answer(packet: Uint8Array, network: Network, client: string, write: (bytes: Uint8Array) => void, dropped?: () => void): void {
+    const { resolver, logger, afterReply } = this.opts;
+    const send = (bytes: Uint8Array): void => {
+      write(bytes);
+      afterReply?.();
+    };
     if (this.opts.lookups) {
       this.answerRemote(packet, network, this.opts.lookups).then(
         (bytes) => (bytes ? send(bytes) : dropped?.()),

@@ -57,6 +57,8 @@ export interface HttpApiDeps {
   queryWaitMsMax?: number;
   /** Requests wait until `open()` (the agent, while it starts); otherwise they are served at once. */
   startClosed?: boolean;
+  /** Told after each reply is written (the agent's LoopSpin keeps the loop awake a moment). */
+  afterReply?: () => void;
 }
 
 const statusOf: Record<ErrorCode, number> = {
@@ -162,6 +164,7 @@ export class HttpApi {
       ctx?.release();
     }
     await this.write(req, res, reply, pretty);
+    this.deps.afterReply?.();
     if (this.deps.logger.enabled('debug')) {
       this.deps.logger.debug('Request finished', {
         method: req.method,

@@ -1,5 +1,6 @@
 export * from './assert.js';
 export * from './clock.js';
+export * from './loop-spin.js';
 export * from './duration.js';
 export * from './errors.js';
 export * from './go-quote.js';

@@ -33,6 +33,8 @@ export interface RpcClientOptions {
   keepaliveTimeoutMs?: number;
   callsInFlightMax?: number;
   callsWaitingMax?: number;
+  /** Told after calls are written (the agent's LoopSpin keeps the loop awake for the reply). */
+  afterWrite?: (() => void) | undefined;
 }
 
 export interface CallOptions {
@@ -72,6 +74,7 @@ export class RpcClient {
       keepaliveTimeoutMs: opts.keepaliveTimeoutMs ?? keepaliveTimeoutMsDefault,
       callsInFlightMax: opts.callsInFlightMax ?? callsInFlightMax,
       callsWaitingMax: opts.callsWaitingMax ?? callsWaitingMax,
+      afterWrite: opts.afterWrite,
     };
   }
 

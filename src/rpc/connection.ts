@@ -34,6 +34,8 @@ export interface ConnectionOptions {
   keepaliveTimeoutMs: number;
   callsInFlightMax: number;
   callsWaitingMax: number;
+  /** Told after calls are written (the agent's LoopSpin keeps the loop awake for the reply). */
+  afterWrite?: (() => void) | undefined;
   /** The address to dial from (Consul's RPCSrcAddr: the server's bind address), default the OS's choice. */
   localAddress?: string | undefined;
 }
@@ -176,6 +178,7 @@ export class RpcConnection {
 
   /** Moves waiting calls onto the wire while the bounds allow. */
   private pump(): void {
+    let wrote = false;
     while (this.state === 'open' && this.waiting.size > 0 && this.inFlight < this.opts.callsInFlightMax) {
       if (this.socket.writableLength >= clientWriteBufferBytesMax) return; // 'drain' calls again
       const call = this.waiting.values().next().value as Call;
@@ -184,7 +187,9 @@ export class RpcConnection {
       this.inFlight++;
       this.writer.write(call.frame!);
       call.frame = undefined;
+      wrote = true;
     }
+    if (wrote) this.opts.afterWrite?.();
     this.maybeIdle();
   }
 

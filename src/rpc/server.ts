@@ -59,6 +59,8 @@ export interface RpcServerOptions {
   logger: Logger;
   /** Requests handled at once per connection; more are refused (a well-behaved client never sends them). */
   callsInFlightMax?: number;
+  /** Told after each reply is written (the agent's LoopSpin keeps the loop awake a moment). */
+  afterReply?: (() => void) | undefined;
 }
 
 export interface RpcServerStats {
@@ -83,11 +85,13 @@ export class RpcServer {
   private closed = false;
   readonly logger: Logger;
   readonly callsInFlightMax: number;
+  readonly afterReply: (() => void) | undefined;
   readonly counts = { requests: 0, pings: 0, protocolErrors: 0, listParts: 0, listDrainWaits: 0 };
 
   constructor(opts: RpcServerOptions) {
     this.logger = opts.logger;
     this.callsInFlightMax = opts.callsInFlightMax ?? callsInFlightMax;
+    this.afterReply = opts.afterReply;
   }
 
   register(method: string, handler: RpcHandler): void {
@@ -256,6 +260,7 @@ class ServerConn {
   private send(payload: Uint8Array): void {
     if (this.socket.destroyed) return;
     const unsentBytes = this.writer.write(frameOf(payload));
+    this.server.afterReply?.();
     if (unsentBytes > serverWriteBufferBytesMax) {
       this.server.logger.warn('RPC error', { conn: logConn(this.socket), error: `client not reading replies (${unsentBytes} bytes unsent)` });
       this.socket.destroy();
