@@ -237,6 +237,10 @@ export class HttpApi {
       shared = true;
       headers['Content-Type'] = 'application/json';
       body = this.rendered.get(reply.sharedJson, reply.meta?.index ?? 0, pretty);
+    } else if (reply.objectJson !== undefined) {
+      shared = true;
+      headers['Content-Type'] = 'application/json';
+      body = this.rendered.ofObject(reply.objectJson, pretty);
     } else if (reply.json !== undefined) {
       headers['Content-Type'] = 'application/json';
       body = goJson(reply.json, pretty);

@@ -68,10 +68,29 @@ function maxAge(ctx: RequestContext): number | undefined {
 const renderedEntriesMax = 64;
 const renderedBytesMax = 64 * 1024 * 1024;
 
-/** Rendered JSON bodies by (request key, index, pretty): see Reply.sharedJson. */
+/** Store objects whose rendering is kept (Reply.objectJson), most recently rendered last. */
+const renderedObjectsMax = 64;
+/** Larger renderings are not kept: the copy is cheap next to building them, and memory is not. */
+const renderedObjectBytesMax = 16 * 1024;
+
+/** Rendered JSON bodies by (request key, index, pretty): see Reply.sharedJson; and by object (Reply.objectJson). */
 export class RenderCache {
   private readonly entries = new Map<string, Buffer>();
   private bytes = 0;
+  private readonly objects = [new Map<object, Buffer>(), new Map<object, Buffer>()];
+
+  /** The body of `of`, an immutable store object: rendered once while it stays among the recent few. */
+  ofObject(json: { of: object; build: () => unknown }, pretty: boolean): Buffer {
+    const cache = this.objects[pretty ? 1 : 0]!;
+    const hit = cache.get(json.of);
+    if (hit) return hit;
+    const body = Buffer.from(goJson(json.build(), pretty));
+    if (body.length <= renderedObjectBytesMax) {
+      cache.set(json.of, body);
+      if (cache.size > renderedObjectsMax) cache.delete(cache.keys().next().value!);
+    }
+    return body;
+  }
 
   get(shared: { key: string; build: () => unknown }, index: number, pretty: boolean): Buffer {
     const key = `${index}\u0000${pretty ? 1 : 0}\u0000${shared.key}`;

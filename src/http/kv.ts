@@ -50,7 +50,8 @@ async function get(ctx: RequestContext, server: ServerApi, key: string): Promise
       headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': 'sandbox' },
     };
   }
-  return { json: [kvEntryJson(r.value)], meta: r.meta };
+  const entry = r.value;
+  return { objectJson: { of: entry, build: () => [kvEntryJson(entry)] }, meta: r.meta };
 }
 
 async function getKeys(ctx: RequestContext, server: ServerApi, prefix: string): Promise<Reply> {

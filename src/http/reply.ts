@@ -15,6 +15,11 @@ export interface Reply {
    */
   sharedJson?: { key: string; build: () => unknown };
   /**
+   * JSON rendered from one immutable store object (a KV entry): the same object always renders
+   * the same, so a hot key read by many clients is rendered once (RenderCache.ofObject).
+   */
+  objectJson?: { of: object; build: () => unknown };
+  /**
    * A JSON array: written as `json` when short, else in batches across turns of the event loop
    * (json-list.ts); `render` makes each item's JSON value as it is written.
    */
