@@ -3,6 +3,8 @@
  * for byte: struct fields in declaration order (the caller's entry order), map keys sorted
  * byte-wise, and `<`, `>`, `&`, U+2028, U+2029 escaped as \u sequences.
  */
+import { goJsonString } from '../lib/index.js';
+
 export type GoJsonValue = null | boolean | number | string | GoJsonValue[] | GoStruct;
 
 /** A struct (or a map already put in order): its fields, in the order they are written. */
@@ -16,9 +18,6 @@ export function goMap<T>(m: Record<string, T>, each: (v: T) => GoJsonValue): GoS
   return new GoStruct(keys.map((k) => [k, each(m[k]!)]));
 }
 
-export function goJsonString(s: string): string {
-  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 export function encodeGoJson(v: GoJsonValue): string {
   if (v === null) return 'null';

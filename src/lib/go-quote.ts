@@ -18,3 +18,8 @@ export function goQuote(s: string): string {
   }
   return out + '"';
 }
+
+/** A string as Go's json.Marshal writes it: JSON, with `<`, `>`, `&`, U+2028 and U+2029 as \u escapes. */
+export function goJsonString(s: string): string {
+  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -4,6 +4,8 @@
  * (json.Encoder and json.MarshalIndent both escape HTML). `encodeGoJson(v)` is json.Marshal;
  * `encodeGoJson(v, '    ')` is json.MarshalIndent(v, "", "    ") (what `muster watch` prints).
  */
+import { goJsonString } from '../lib/index.js';
+
 export type GoValue = null | boolean | number | bigint | string | GoValue[] | GoObject;
 
 /** A struct or map, fields in the order Go writes them. */
@@ -20,9 +22,6 @@ export function goMap<T>(m: Record<string, T>, each: (v: T) => GoValue): GoObjec
   return new GoObject(Object.keys(m).sort(byteCompare).map((k) => [k, each(m[k]!)]));
 }
 
-export function goJsonString(s: string): string {
-  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 export function encodeGoJson(v: GoValue, indent = '', prefix = ''): string {
   if (v === null) return 'null';

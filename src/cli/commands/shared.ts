@@ -90,10 +90,6 @@ export function goPercentS(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** Go's json.Marshal string escaping (`<`, `>`, `&`, U+2028, U+2029 as \u escapes). */
-export function goJsonString(s: string): string {
-  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 /** Go's path.Join (which also cleans: `a//b/../c` → `a/c`). */
 export function goPathJoin(...parts: string[]): string {

@@ -3,7 +3,8 @@ import type { KvPair } from '../../../api/index.js';
 import { complain, say, type Command, type Ui } from '../../command.js';
 import { commandUsage, FlagSet } from '../../flags.js';
 import { HttpFlags } from '../../http-flags.js';
-import { errorMessage, goJsonString, keyArgument, withClient } from '../shared.js';
+import { goJsonString } from '../../../lib/index.js';
+import { errorMessage, keyArgument, withClient } from '../shared.js';
 
 const help = `
 Usage: muster kv export [KEY_OR_PREFIX]
