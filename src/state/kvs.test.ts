@@ -1,12 +1,28 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Fsm, InMemoryLog, type Command } from '../fsm/index.js';
-import { KVKeysScan, KVListScan, kvsGet, kvsKeys, kvsList } from './kvs.js';
+import { KVKeysScan, KVListScan, kvsGet } from './kvs.js';
 import { restoreState, snapshotRecords, stateHash } from './snapshot.js';
 import { Store } from './store.js';
 import type { KVTxnOp } from './txn.js';
 import type { KVEntry } from './types.js';
 import { WatchSet } from './watch.js';
+
+/** A `?recurse` read in one piece (one unbounded step of its scan). */
+function kvsList(store: Store, prefix: string, ws?: WatchSet): { index: number; entries: KVEntry[] } {
+  const scan = new KVListScan(store, prefix, ws);
+  scan.step(Infinity);
+  const { index, value } = scan.result();
+  return { index, entries: value };
+}
+
+/** A `?keys` read in one piece. */
+function kvsKeys(store: Store, prefix: string, separator: string, ws?: WatchSet): { index: number; keys: string[] } {
+  const scan = new KVKeysScan(store, prefix, separator, ws);
+  scan.step(Infinity);
+  const { index, value } = scan.result();
+  return { index, keys: value };
+}
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 

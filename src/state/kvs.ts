@@ -28,32 +28,14 @@ export function kvsGet(store: Store, key: string, ws?: WatchSet): { index: numbe
   return { index: kvsMaxIndex(store), entry: store.state.kvs.get(key) };
 }
 
-export function kvsList(store: Store, prefix: string, ws?: WatchSet): { index: number; entries: KVEntry[] } {
-  const scan = new KVListScan(store, prefix, ws);
-  scan.step(Infinity);
-  const { index, value } = scan.result();
-  return { index, entries: value };
-}
-
-/**
- * Keys under `prefix`; with a separator, each key is cut after the first separator that
- * follows the prefix and duplicates are folded (`?keys&separator=/`).
- */
-export function kvsKeys(store: Store, prefix: string, separator: string, ws?: WatchSet): { index: number; keys: string[] } {
-  const scan = new KVKeysScan(store, prefix, separator, ws);
-  scan.step(Infinity);
-  const { index, value } = scan.result();
-  return { index, keys: value };
-}
-
 /**
  * A prefix read of one version of the KV table, done in slices: `step(budget)` visits at most
  * `budget` more entries and says whether the read is complete. The tables are persistent, so
  * writes committed between slices do not touch the version being read: the entries and the
  * index are exactly what a read in one piece at the start would give, and the watches taken at
  * the start fire for any write after it. The server runs the slices with a turn of the event
- * loop between them, so a read of 1M keys never holds the loop (issue 6 item 6); `kvsList` and
- * `kvsKeys` run one unbounded step.
+ * loop between them, so a read of 1M keys never holds the loop (issue 6 item 6); a read in one
+ * piece is one unbounded step.
  */
 export abstract class KVPrefixScan<T> {
   private readonly state: StoreState;
@@ -114,7 +96,10 @@ export class KVListScan extends KVPrefixScan<KVEntry[]> {
   }
 }
 
-/** `?keys` (and `&separator=`): the keys under the prefix, cut after the separator and folded. */
+/**
+ * `?keys` (and `&separator=`): the keys under the prefix; with a separator, each key is cut after
+ * the first separator that follows the prefix and duplicates are folded.
+ */
 export class KVKeysScan extends KVPrefixScan<string[]> {
   private readonly keys: string[] = [];
   private last = '';

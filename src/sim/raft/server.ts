@@ -182,13 +182,6 @@ export class SimServer {
     this.processReady();
   }
 
-  /**
-   * Checks a leader's commit as soon as it moves: after every input (message, tick, proposal,
-   * configuration change) and every advance, against the configuration in force at that moment,
-   * which is the one the core decided with. Checked later (at the next Ready's end, as before
-   * leaders sent first), a slow write could let the leader step down and truncate a newer
-   * configuration away in between, and the check would use the wrong one.
-   */
   /** As RaftDriver: a commit no append carried yet is sent alone after commitAnnounceMs. */
   private maybeAnnounce(): void {
     if (this.announcing || this.raft === undefined || !this.raft.hasUnannouncedCommit()) return;
@@ -202,6 +195,13 @@ export class SimServer {
     });
   }
 
+  /**
+   * Checks a leader's commit as soon as it moves: after every input (message, tick, proposal,
+   * configuration change) and every advance, against the configuration in force at that moment,
+   * which is the one the core decided with. Checked later (at the next Ready's end, as before
+   * leaders sent first), a slow write could let the leader step down and truncate a newer
+   * configuration away in between, and the check would use the wrong one.
+   */
   private checkLeaderCommit(): void {
     const raft = this.raft;
     if (raft === undefined) return;
