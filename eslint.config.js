@@ -23,7 +23,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['node:*', 'fs', 'net', 'dgram', 'http', 'https', 'crypto', 'os', 'child_process', 'timers'], message: 'pure module: I/O comes in through injected deps' }] },
+        {
+          patterns: [
+            { group: ['node:*', 'fs', 'net', 'dgram', 'http', 'https', 'crypto', 'os', 'child_process', 'timers'], message: 'pure module: I/O comes in through injected deps' },
+            { group: ['**/host/*'], message: 'pure module: host/ is the machine (randomness, built-ins); take an injected Rng' },
+          ],
+        },
       ],
       'no-restricted-globals': [
         'error',

@@ -5,11 +5,11 @@
  * HTTP API, DNS, anti-entropy and user events talk to the servers through one interface,
  * `ServerApi` (`delegate`), in process or over RPC.
  */
-import { randomUUID } from 'node:crypto';
 import { writeFileSync, rmSync } from 'node:fs';
 import type { RuntimeConfig } from '../config/index.js';
 import { HttpApi, type AgentApi, type MemberInfo } from '../http/index.js';
 import { MusterError, type Clock, type Logger, type LogSink, type Rng } from '../lib/index.js';
+import { randomUuid } from '../host/index.js';
 import { AgentDns } from './dns.js';
 import { AgentGossip } from './gossip.js';
 import { listenError } from './listen-error.js';
@@ -124,7 +124,7 @@ export class Agent implements AgentApi {
     this.userEvents = new UserEvents({
       nodeName: config.nodeName,
       localServices: () => this.localAgent.services(),
-      newID: randomUUID,
+      newID: randomUuid,
       clock: deps.clock,
       logger: this.logger,
       eventLTime: () => this.gossip.lan.serf.eventClock.time(),

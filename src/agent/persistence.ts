@@ -6,10 +6,10 @@
  * fsynced and renamed, so a crash leaves the old file or the new one, never half of one.
  * Config-file services are not persisted (the files are their record), as in Consul.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../lib/index.js';
+import { nodeCrypto } from '../host/index.js';
 import type { CheckDefinition, CheckSource, CheckStatus } from './checks/index.js';
 import type { LocalService } from './local-state.js';
 
@@ -39,7 +39,7 @@ export interface Persistence {
   load(): { services: PersistedService[]; checks: PersistedCheck[]; states: Map<string, PersistedCheckState> };
 }
 
-const fileName = (id: string): string => createHash('md5').update(id).digest('hex');
+const fileName = (id: string): string => nodeCrypto().createHash('md5').update(id).digest('hex');
 
 export class FilePersistence implements Persistence {
   private readonly servicesDir: string;

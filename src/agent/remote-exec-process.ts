@@ -3,11 +3,10 @@
  * file of handleRemoteExec). The command inherits the agent's environment and working
  * directory, gets no stdin (/dev/null), and stays in the agent's process group, as in Consul.
  */
-import { spawn } from 'node:child_process';
-import { randomInt } from 'node:crypto';
 import { chmodSync, closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nodeChildProcess, secureRandomInt } from '../host/index.js';
 import type { RexecLauncher, RexecProcess } from './remote-exec.js';
 
 /** Attempts at a fresh temp file name before giving up (Go's ioutil.TempFile tries 10000). */
@@ -16,7 +15,7 @@ const tempNameTries = 10_000;
 /** Go's ioutil.TempFile("", "rexec"): `$TMPDIR/rexec<9 random digits>`, created exclusively. */
 function createTempFile(): { path: string; fd: number } {
   for (let i = 0; i < tempNameTries; i++) {
-    const path = join(tmpdir(), `rexec${String(randomInt(1e9)).padStart(9, '0')}`);
+    const path = join(tmpdir(), `rexec${String(secureRandomInt(1e9)).padStart(9, '0')}`);
     try {
       return { path, fd: openSync(path, 'wx', 0o600) };
     } catch (err) {
@@ -48,7 +47,7 @@ export const nodeRexecLauncher: RexecLauncher = {
         reject(new Error('need an executable to run'));
         return;
       }
-      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = nodeChildProcess().spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
       const outputs = [child.stdout!, child.stderr!];
       for (const s of outputs) s.on('data', (chunk: Uint8Array) => onOutput(chunk));
       // 'close' comes after the exit and once both pipes are drained (Go's cmd.Wait).

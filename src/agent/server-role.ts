@@ -7,12 +7,12 @@
  * in-memory log makes it the leader at once. Requests reach `api`: run here when this server
  * leads or when stale reads may be answered locally, else forwarded to the leader.
  */
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { setImmediate as afterPendingIo } from 'node:timers/promises';
 import type { RuntimeConfig } from '../config/index.js';
 import { Fsm, InMemoryLog, RaftFsm, type CommandLog } from '../fsm/index.js';
 import { MusterError } from '../lib/index.js';
+import { randomUuid } from '../host/index.js';
 import { acquireDirLock, RaftDriver, RaftTransport, type DirLock } from '../raftio/index.js';
 import { RpcClient, RpcListener, RpcServer, RpcType, streamCall, streamHandler } from '../rpc/index.js';
 import type { MemberEventKind, SerfMember } from '../serf/index.js';
@@ -150,7 +150,7 @@ export class ServerRole {
       queryWaitMsMax: c.queryWaitMsMax,
       yieldAfterWake: () => afterPendingIo(),
       readTurn: () => afterPendingIo(),
-      newID: randomUUID,
+      newID: randomUuid,
       sessionTtlMinMs: c.sessionTtlMinMs,
       userEvent: deps.userEvent,
       serverMembers: () => serverMembers(this.members(), c.datacenter),

@@ -3,8 +3,7 @@
  * AgentCheck), encoded exactly as Go's client sends them, and the /v1/agent/monitor log stream.
  */
 import http from 'node:http';
-import https from 'node:https';
-import { createInterface } from 'node:readline';
+import { nodeHttps, nodeReadline } from '../host/index.js';
 import type { ServiceAddress, Weights } from './catalog.js';
 import type { ApiClient } from './client.js';
 import { ApiError, goDialReason, goUrlErrorPrefix, statusError, type DialTarget } from './errors.js';
@@ -180,7 +179,7 @@ export function openLogStream(client: ApiClient, params: readonly QueryParam[]):
   const prefix = goUrlErrorPrefix('GET', client.baseUrl + pathAndQuery);
   const ep = t.endpoint;
   return new Promise<LogStream>((resolve, reject) => {
-    const req = (ep.scheme === 'https' ? https : http).request({
+    const req = (ep.scheme === 'https' ? nodeHttps() : http).request({
       method: 'GET',
       path: pathAndQuery,
       headers: t.token ? { 'X-Consul-Token': t.token } : {},
@@ -196,7 +195,7 @@ export function openLogStream(client: ApiClient, params: readonly QueryParam[]):
         return;
       }
       res.on('error', () => undefined);
-      const lines = createInterface({ input: res, crlfDelay: Infinity });
+      const lines = nodeReadline().createInterface({ input: res, crlfDelay: Infinity });
       // Start buffering lines now: the interface drops lines no iterator is waiting for yet.
       const iterator = lines[Symbol.asyncIterator]();
       resolve({

@@ -6,11 +6,12 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
 import { join } from 'node:path';
 import { ApiError, goDialReason, goUrlErrorPrefix, statusError, type DialTarget } from './errors.js';
 import { goEncodeQuery, goPathEscape, type QueryParam } from './url.js';
+import type https from 'node:https';
 import { parseJsonBig } from '../lib/index.js';
+import { nodeHttps } from '../host/index.js';
 
 /** Largest response body read into memory: a recursive KV read of a big tree is the biggest. */
 export const responseBytesMax = 256 * 1024 * 1024;
@@ -108,7 +109,7 @@ export class ApiClient {
     this.token = resolveToken(config);
     this.httpAgent =
       this.endpoint.scheme === 'https'
-        ? new https.Agent({ keepAlive: true, ...tlsOptions(config.tls ?? {}) })
+        ? new (nodeHttps().Agent)({ keepAlive: true, ...tlsOptions(config.tls ?? {}) })
         : new http.Agent({ keepAlive: true });
   }
 
@@ -192,7 +193,7 @@ export class ApiClient {
     return new Promise<RawResponse>((resolve, reject) => {
       if (req.signal?.aborted) return reject(new ApiError('ERR_API_ABORTED', `${prefix}context canceled`));
       const ep = this.endpoint;
-      const mod = ep.scheme === 'https' ? https : http;
+      const mod = ep.scheme === 'https' ? nodeHttps() : http;
       let settled = false;
       const finish = (e: ApiError | undefined, r?: RawResponse): void => {
         if (settled) return;

@@ -5,12 +5,12 @@
  * comes from the recursor asked, carries the ID we chose (random per exchange, so an off-path
  * forger must guess it and the source port) and answers our question.
  */
-import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { isIP, connect } from 'node:net';
 import { decodeCounts, decodeHeader, decodeMessage } from './wire/decode.js';
 import { Encoder } from './wire/encode.js';
 import type { Network } from './resolver/resolver.js';
+import { secureRandomInt } from '../host/index.js';
 import { Rcode, Type, emptyHeader, type Message, type ResourceRecord } from './wire/message.js';
 
 export interface Recursor {
@@ -40,7 +40,7 @@ function check(r: Recursor, text: string): Recursor {
  * with the original ID put back. Rejects on timeout, a socket error, or a reply that is not ours.
  */
 export async function exchange(packet: Uint8Array, to: Recursor, network: Network, timeoutMs: number): Promise<Uint8Array> {
-  const id = randomInt(0, 0x10000);
+  const id = secureRandomInt(0x10000);
   const out = Buffer.from(packet);
   const originalId = out.readUInt16BE(0);
   out.writeUInt16BE(id, 0);

@@ -8,9 +8,9 @@
  *
  * Not pure: node:fs. Errors are KeyringError ERR_KEYRING_FILE with Consul's texts.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { secureRandomBytes } from '../host/index.js';
 import { decodeKey, goBase64Decode, Keyring, KeyringError } from './keyring.js';
 
 export const lanKeyringFile = 'serf/local.keyring';
@@ -153,7 +153,7 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   } catch (e) {
     throw new Error(goPathError('mkdir', dir, e), { cause: e });
   }
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = join(dir, `.${basename(path)}.${secureRandomBytes(6).toString('hex')}.tmp`);
   let fh;
   try {
     fh = await open(tmp, 'wx', keyringFileMode);

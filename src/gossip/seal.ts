@@ -9,9 +9,11 @@
  * while both keys are installed. Our wire format is our own (memberlist also reads its padded
  * version 0; we do not), but its error texts are memberlist's.
  *
- * Not pure: node:crypto for the cipher and the random nonce.
+ * Not pure: node:crypto for the cipher and the random nonce, loaded when the first message is
+ * sealed or opened (host/lazy-builtins.ts), so an agent without `encrypt` never loads it.
  */
-import { createCipheriv, createDecipheriv, randomBytes, type CipherGCMTypes } from 'node:crypto';
+import type { CipherGCMTypes } from 'node:crypto';
+import { nodeCrypto } from '../host/index.js';
 
 /** The only version we write and read (memberlist's version 1: no padding). */
 export const sealVersion = 1;
@@ -69,8 +71,9 @@ function cipherName(key: Uint8Array): CipherGCMTypes {
  */
 export function seal(key: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
   const name = cipherName(key);
-  const nonce = randomBytes(sealNonceBytes);
-  const cipher = createCipheriv(name, key, nonce, { authTagLength: sealTagBytes });
+  const crypto = nodeCrypto();
+  const nonce = crypto.randomBytes(sealNonceBytes);
+  const cipher = crypto.createCipheriv(name, key, nonce, { authTagLength: sealTagBytes });
   if (aad !== undefined) cipher.setAAD(aad);
   const body = cipher.update(plaintext);
   const last = cipher.final();
@@ -109,7 +112,7 @@ export function open(keys: readonly Uint8Array[], sealed: Uint8Array, aad?: Uint
 }
 
 function tryOpen(key: Uint8Array, nonce: Uint8Array, body: Uint8Array, tag: Uint8Array, aad: Uint8Array | undefined): Uint8Array | undefined {
-  const decipher = createDecipheriv(cipherName(key), key, nonce, { authTagLength: sealTagBytes });
+  const decipher = nodeCrypto().createDecipheriv(cipherName(key), key, nonce, { authTagLength: sealTagBytes });
   decipher.setAuthTag(tag);
   if (aad !== undefined) decipher.setAAD(aad);
   const head = decipher.update(body);

@@ -5,7 +5,7 @@
  * reading hands state.bin on as it is decompressed and checks every hash at the end, so the
  * caller must not act on the state before `readArchive` resolves. Error texts are Consul's.
  */
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import { MusterError } from '../lib/index.js';
+import { nodeCrypto } from '../host/index.js';
 import { decodeMeta, encodeMeta, type RaftSnapshotMeta } from './meta.js';
 import { readTar, tarEnd, tarHeader, tarPadding, TarError } from './tar.js';
 
@@ -73,11 +74,11 @@ export function writeArchive(meta: RaftSnapshotMeta, state: AsyncIterable<Uint8A
   async function* tar(): AsyncGenerator<Uint8Array> {
     const mtime = nowMs / 1000;
     const metaBytes = encodeMeta(meta);
-    const metaHash = createHash('sha256').update(metaBytes);
+    const metaHash = nodeCrypto().createHash('sha256').update(metaBytes);
     yield tarHeader('meta.json', metaBytes.length, mtime);
     yield metaBytes;
     yield tarPadding(metaBytes.length);
-    const stateHash = createHash('sha256');
+    const stateHash = nodeCrypto().createHash('sha256');
     yield tarHeader('state.bin', meta.Size, mtime);
     let written = 0;
     for await (const c of state) {
@@ -113,8 +114,8 @@ export interface ReadArchiveOptions {
 export async function readArchive(input: AsyncIterable<Uint8Array>, options: ReadArchiveOptions = {}): Promise<RaftSnapshotMeta> {
   const gunzip = new GunzipReader(input);
   const hashes = new Map<string, Hash>([
-    ['meta.json', createHash('sha256')],
-    ['state.bin', createHash('sha256')],
+    ['meta.json', nodeCrypto().createHash('sha256')],
+    ['state.bin', nodeCrypto().createHash('sha256')],
   ]);
   let metaBytes: Uint8Array[] = [];
   let sums: Uint8Array[] = [];

@@ -5,9 +5,9 @@
  * method and headers plus Content-Type and X-Consul-Index, within its timeout.
  */
 import http from 'node:http';
-import https from 'node:https';
 import { goDialReason, goUrlErrorPrefix } from '../api/index.js';
 import type { Logger } from '../lib/index.js';
+import { nodeHttps } from '../host/index.js';
 import { encodeGoJson, type GoValue } from './go-json.js';
 import type { HttpHandlerConfig } from './params.js';
 import type { WatchHandler } from './plan.js';
@@ -94,7 +94,7 @@ function send(url: URL, config: HttpHandlerConfig, headers: Record<string, strin
       clearTimeout(timer);
       resolve(s);
     };
-    const mod = url.protocol === 'https:' ? https : http;
+    const mod = url.protocol === 'https:' ? nodeHttps() : http;
     const req = mod.request(url, {
       method: config.method,
       headers: { ...headers, 'Content-Length': String(body.length) },

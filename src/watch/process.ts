@@ -4,8 +4,9 @@
  * read as Go's os/exec words them (`exit status 3`, `signal: killed`, `fork/exec /x: no such
  * file or directory`, `exec: "x": executable file not found in $PATH`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { goErrnoText, goSignalName } from '../lib/index.js';
+import { nodeChildProcess } from '../host/index.js';
 
 export interface HandlerCommand {
   file: string;
@@ -42,7 +43,7 @@ export function runHandlerProcess(cmd: HandlerCommand, opts: RunOptions): Promis
     const out = opts.stdio === 'inherit' ? 'inherit' : 'pipe';
     let child: ChildProcess;
     try {
-      child = spawn(cmd.file, cmd.args, { env: opts.env, stdio: ['pipe', out, out] });
+      child = nodeChildProcess().spawn(cmd.file, cmd.args, { env: opts.env, stdio: ['pipe', out, out] });
     } catch (e) {
       resolve({ stage: 'start', error: `fork/exec ${cmd.file}: ${goErrnoText(e)}` });
       return;

@@ -145,11 +145,11 @@ export async function startDevAgent(extraArgs: string[] = []): Promise<DevAgent>
  * Starts `muster agent <args>` bound to a fresh loopback address (or `host`) with a free HTTP
  * port and DNS off (unless `args` set -dns-port), and waits until HTTP answers.
  */
-export async function startAgent(args: string[], options: { host?: string } = {}): Promise<DevAgent> {
+export async function startAgent(args: string[], options: { host?: string; env?: Record<string, string> } = {}): Promise<DevAgent> {
   const host = options.host ?? uniqueLoopback();
   const httpPort = await freePort(host);
   const dns = args.some((a) => /^--?dns-port(=|$)/.test(a)) ? [] : ['-dns-port', '-1'];
-  const proc = run(['agent', '-bind', host, '-client', host, '-http-port', String(httpPort), ...dns, ...args]);
+  const proc = run(['agent', '-bind', host, '-client', host, '-http-port', String(httpPort), ...dns, ...args], { env: options.env });
   const httpAddr = `${host}:${httpPort}`;
   const agent: DevAgent = {
     proc,

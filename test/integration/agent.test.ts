@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, run, runToEnd, startAgent, startDevAgent, uniqueLoopback, waitFor, within, type DevAgent } from '../helpers/process.js';
 
@@ -58,6 +59,30 @@ describe('muster agent -dev (real process)', () => {
     expect(await within(a.proc.exited, 3_000, 'exit while a call is held')).toBe(0);
     expect(a.proc.stderr()).toContain('shutdown complete');
     await held;
+  });
+
+  it('loads neither crypto nor TLS nor readline unless configured to need them, and still makes random IDs', async () => {
+    // A default agent needs none of these (src/lib/lazy-builtins.ts); loading crypto alone costs
+    // about 1.2 MiB of RSS. A preloaded probe records which built-ins the process loaded.
+    const dir = mkdtempSync(join(tmpdir(), 'muster-builtins-'));
+    const probe = join(dir, 'probe.mjs');
+    const out = join(dir, 'modules.json');
+    writeFileSync(probe, `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList)));\n`);
+    const a = await startAgent(['-dev'], { env: { NODE_OPTIONS: `--import=${pathToFileURL(probe).href}` } });
+    agents.push(a);
+    const ids = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(a.url('/v1/session/create'), { method: 'PUT', body: '{}' });
+      ids.add(((await res.json()) as { ID: string }).ID);
+    }
+    expect(ids.size).toBe(3);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(await (await fetch(a.url('/v1/kv/k'), { method: 'PUT', body: 'v' })).text()).toContain('true');
+    agents.pop();
+    expect(await a.stop('SIGTERM')).toBe(0);
+    const loaded = JSON.parse(readFileSync(out, 'utf8')) as string[];
+    expect(loaded).toContain('NativeModule http'); // the probe saw the agent's modules
+    for (const m of ['crypto', 'https', 'tls', 'readline']) expect(loaded).not.toContain(`NativeModule ${m}`);
   });
 
   it('exits 0 on SIGINT too; a server does not leave the cluster on it (skip_leave_on_interrupt)', async () => {

@@ -14,6 +14,7 @@ describe('lint keeps pure modules pure', () => {
     ['export const t = Date.now();\n', 'no-restricted-globals'],
     ['export const r = Math.random();\n', 'no-restricted-properties'],
     ['export const h = setTimeout(() => {}, 1);\n', 'no-restricted-globals'],
+    ["import { randomUuid } from '../host/index.js';\nexport const id = randomUuid();\n", 'no-restricted-imports'],
   ])('refuses %j in src/state/, fsm/ and the DNS resolver and codec', async (code, rule) => {
     expect(await ruleIds(code, 'src/state/example.ts')).toContain(rule);
     expect(await ruleIds(code, 'src/fsm/example.ts')).toContain(rule);

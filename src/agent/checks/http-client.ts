@@ -14,12 +14,12 @@
  */
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { createGunzip } from 'node:zlib';
 import type { Clock, Logger } from '../../lib/index.js';
 import { TailBuffer } from './output.js';
 import { buildRequestHeaders, redirectHeaders, type HeaderMap } from './http-headers.js';
 import { goQuote } from '../../lib/index.js';
+import { nodeHttps } from '../../host/index.js';
 import { nodeHttpErrorText } from './http-errors.js';
 import { methodError, requestUrlError, urlErrorOp, urlErrorText } from './go-url.js';
 
@@ -149,7 +149,7 @@ function send(r: GoHttpRequest, ex: Exchange, url: URL, out: Outgoing): Promise<
       ...(https ? { rejectUnauthorized: !r.tlsSkipVerify, ...r.tls } : {}),
     };
     try {
-      req = (https ? httpsRequest : httpRequest)(url, opts);
+      req = (https ? nodeHttps().request : httpRequest)(url, opts);
     } catch (err) {
       resolve({ error: nodeHttpErrorText(err as NodeJS.ErrnoException, url, undefined) });
       return;

@@ -7,8 +7,9 @@
  * SIGKILLed and the check goes critical with `Timed out (<timeout>) running check`.
  * Start failures and timeouts bypass the StatusHandler, as in Consul.
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { formatDurationMs } from '../../lib/index.js';
+import { nodeChildProcess } from '../../host/index.js';
 import { IntervalLoop, type RunHandle } from './interval-loop.js';
 import { scriptTimeoutMsDefault } from './definition.js';
 
@@ -75,9 +76,9 @@ export function runScriptOnce(o: ScriptCheckOptions, deps: RunnerDeps, run: RunH
     return text;
   };
   return new Promise<void>((resolve) => {
-    let child: ReturnType<typeof spawn>;
+    let child: ChildProcess;
     try {
-      child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = nodeChildProcess().spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (err) {
       const text = execErrorText(argv[0]!, err as NodeJS.ErrnoException);
       deps.logger.error('Check failed to invoke', { check: o.checkID, error: text });

@@ -1,6 +1,6 @@
 /** `muster keygen`: a new gossip encryption key, 32 random bytes in base64 (Consul's command/keygen). */
-import { randomBytes } from 'node:crypto';
 import { keygenBytes } from '../../gossip/keyring.js';
+import { secureRandomBytes } from '../../host/index.js';
 import { parseFlags, say, type Command, type Ui } from '../command.js';
 import { commandUsage, FlagSet } from '../flags.js';
 
@@ -25,7 +25,7 @@ export class KeygenCommand implements Command {
     const args = parseFlags(this.fs, argv, ui, this);
     if (typeof args === 'number') return args;
     // Extra arguments are ignored, as Consul ignores them.
-    say(ui, randomBytes(keygenBytes).toString('base64'));
+    say(ui, secureRandomBytes(keygenBytes).toString('base64'));
     return 0;
   }
 }

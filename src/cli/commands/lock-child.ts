@@ -5,8 +5,9 @@
  * Go's os/exec words them (`exit status 3`, `signal: killed`, `fork/exec /x: no such file or
  * directory`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { formatDurationMs, goErrnoText, goSignalName } from '../../lib/index.js';
+import { nodeChildProcess } from '../../host/index.js';
 import { complain, say, writeBytes, type Ui } from '../command.js';
 import type { Shutdown } from './shutdown.js';
 
@@ -49,7 +50,7 @@ export class LockChild {
     const stdin = opts.passStdin ? 'inherit' : 'ignore';
     const out = opts.stdio === 'inherit' ? 'inherit' : 'pipe';
     return new Promise<string | null>((resolve) => {
-      const child = spawn(file, args, { env: { ...ui.env, CONSUL_LOCK_HELD: 'true' }, stdio: [stdin, out, out] });
+      const child = nodeChildProcess().spawn(file, args, { env: { ...ui.env, CONSUL_LOCK_HELD: 'true' }, stdio: [stdin, out, out] });
       this.child = child;
       child.stdout?.on('data', (d: Buffer) => writeBytes(ui, d));
       child.stderr?.on('data', (d: Buffer) => ui.err(d.toString('utf8')));

@@ -1,0 +1,2 @@
+export * from './lazy-builtins.js';
+export * from './secure-random.js';
