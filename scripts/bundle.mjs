@@ -1,26 +1,47 @@
-// Bundles the compiled CLI (dist/cli/main.js and the ~400 modules it imports) into one ES
-// module, dist/cli/muster.mjs, which bin/muster runs. Part of `npm run build` (and so of
-// `npm ci`), after tsc.
+// Bundles the compiled CLI (dist/cli/main.js and the ~400 modules it imports) into two ES
+// modules: dist/cli/muster.mjs, which bin/muster runs and which holds the agent and everything
+// the commands share with it, and dist/cli/muster-cli.mjs, the CLI's other commands, which
+// main.js imports only when one of them runs. Part of `npm run build` (and so of `npm ci`),
+// after tsc.
 //
-// Why: Node keeps per-module state for every ES module it loads (the module record, its
-// namespace and environment, the loader's job), and that costs more than the code itself: the
-// agent started from the 400 files of dist/ sat at about 69 MiB RSS idle, from this one file at
+// Why one file: Node keeps per-module state for every ES module it loads (the module record,
+// its namespace and environment, the loader's job), and that costs more than the code itself:
+// the agent started from the 400 files of dist/ sat at about 69 MiB RSS idle, from one file at
 // about 55 MiB (BENCHMARKS.md, KV: RSS idle). Imports across modules also become plain local
-// bindings. dist/ keeps the separate modules for the benches and tools that import them.
+// bindings. Why two: a running agent never needs the forty commands' code (130 KB of source
+// that V8 keeps, and their classes), and leaving it out took 0.7 MiB off its idle RSS; five
+// chunks, rolldown's own split, lost most of that to per-module costs again.
+// dist/ keeps the separate modules for the benches and tools that import them.
 //
 // The bundle sits in dist/cli/ so that paths relative to import.meta.url (package.json from
 // agent/version.ts, two levels up) resolve as they do from the separate modules. Node's
 // built-in modules stay external; the npm dependencies are bundled in.
+import { readdirSync, rmSync } from 'node:fs';
 import { build } from 'rolldown';
 
 const root = new URL('..', import.meta.url);
 const started = Date.now();
+const out = new URL('dist/cli/', root).pathname;
+// Chunks of an earlier build (other names, other splits) must not linger next to this one.
+for (const f of readdirSync(out)) if (/^muster.*\.mjs(\.map)?$/.test(f)) rmSync(out + f);
 await build({
   input: new URL('dist/cli/main.js', root).pathname,
   platform: 'node',
   logLevel: 'warn',
   output: {
-    file: new URL('dist/cli/muster.mjs', root).pathname,
+    dir: out,
+    entryFileNames: 'muster.mjs',
+    chunkFileNames: 'muster-[name].mjs',
+    // The commands (but `agent`) in one chunk; all the rest joins the entry. Without
+    // includeDependenciesRecursively: false, the `cli` group would take everything the
+    // commands import, the agent included.
+    codeSplitting: {
+      includeDependenciesRecursively: false,
+      groups: [
+        { name: 'cli', test: (id) => /[\\/]dist[\\/]cli[\\/]commands[\\/]/.test(id) && !/[\\/]commands[\\/]agent\.js$/.test(id), priority: 1 },
+        { name: 'core', priority: 0 },
+      ],
+    },
     format: 'esm',
     sourcemap: true,
     comments: false,

@@ -9,7 +9,6 @@
  * - Nested commands ("kv get") are found by the longest registered name; a parent run alone
  *   prints its help and subcommands on stderr, exit 1.
  */
-import { commands as defaultCommands } from './commands/index.js';
 import { RUN_RESULT_HELP, type Command, type CommandFactory, type Ui } from './command.js';
 
 export interface MainOptions {
@@ -26,7 +25,7 @@ const parentHelp = 'This command is accessed by using one of the subcommands bel
 
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   const ui = options.ui ?? processUi();
-  const registry = withParents(options.commands ?? defaultCommands);
+  const registry = withParents(options.commands ?? (await defaultCommands(argv)));
   const a = processArgs(argv, registry);
   if (a.isVersion) return make(registry, 'version')?.run([], ui) ?? 1;
   if (a.isHelp && a.sub === '') {
@@ -53,6 +52,20 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     return 1;
   }
   return code;
+}
+
+/**
+ * The registry, loaded when needed: `muster agent` (which then runs for days) gets only its own
+ * command, so the process never loads the other forty commands and the API client; any other
+ * command line loads them all (and the agent's code only if it runs the agent: see
+ * commands/agent.ts). scripts/bundle.mjs splits the bundle at these imports.
+ */
+async function defaultCommands(argv: readonly string[]): Promise<ReadonlyMap<string, CommandFactory>> {
+  if (argv[0] === 'agent') {
+    const { AgentCommand } = await import('./commands/agent.js');
+    return new Map([['agent', () => new AgentCommand()]]);
+  }
+  return (await import('./commands/index.js')).commands;
 }
 
 interface Args {

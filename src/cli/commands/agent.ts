@@ -5,7 +5,6 @@
  */
 import { agentFlags, setPath } from '../../config/index.js';
 import { formatDurationMs } from '../../lib/index.js';
-import { runAgentProcess } from '../../agent/index.js';
 import { parseFlags, type Command, type Ui } from '../command.js';
 import { commandUsage, FlagSet, type Flag } from '../flags.js';
 
@@ -57,6 +56,8 @@ export class AgentCommand implements Command {
       if (f.key === '' || !flag.isSet) continue;
       setPath(flags, f.key, f.kind === 'duration' ? formatDurationMs(flag.value as number) : flag.value);
     }
+    // Loaded here, not at the top, so that the CLI's other commands do not load the agent.
+    const { runAgentProcess } = await import('../../agent/index.js');
     return runAgentProcess(
       {
         dev: this.fs.isSet('dev') && this.defined.get('dev')!.value === true,
