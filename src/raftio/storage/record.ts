@@ -115,10 +115,14 @@ export function recordEntry(buf: Buffer, rec: RecordView): Entry {
   return { index: rec.index, term: rec.term, type: rec.type, data: new Uint8Array(buf.subarray(rec.dataStart, rec.end)) };
 }
 
-const zeroChunk = Buffer.alloc(64 * 1024);
+const zeroChunkBytes = 64 * 1024;
+let zeroChunkBuf: Buffer | undefined;
+/** 64 KiB of zeros, made when first compared against (a -dev agent never reads a log file). */
+const zeros = (): Buffer => (zeroChunkBuf ??= Buffer.alloc(zeroChunkBytes));
 
 /** Whether every byte of buf[from, to) is zero (compared a chunk at a time, natively). */
 export function allZero(buf: Buffer, from: number, to: number): boolean {
+  const zeroChunk = zeros();
   for (let i = from; i < to; i += zeroChunk.length) {
     const len = Math.min(zeroChunk.length, to - i);
     if (!buf.subarray(i, i + len).equals(zeroChunk.subarray(0, len))) return false;
@@ -128,6 +132,7 @@ export function allZero(buf: Buffer, from: number, to: number): boolean {
 
 /** The offset of the first non-zero byte at or after `from`, or buf.length. */
 export function nextNonZero(buf: Buffer, from: number): number {
+  const zeroChunk = zeros();
   let i = from;
   while (i < buf.length) {
     const len = Math.min(zeroChunk.length, buf.length - i);
