@@ -56,9 +56,9 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
 
 /**
  * The registry, loaded when needed: `muster agent` (which then runs for days) gets only its own
- * command, so the process never loads the other forty commands and the API client; any other
- * command line loads them all (and the agent's code only if it runs the agent: see
- * commands/agent.ts). scripts/bundle.mjs splits the bundle at these imports.
+ * command, so the process never loads the other forty commands; any other command line loads
+ * them all (and the agent's code only if it runs the agent: see commands/agent.ts).
+ * scripts/bundle.mjs splits the bundle at these imports.
  */
 async function defaultCommands(argv: readonly string[]): Promise<ReadonlyMap<string, CommandFactory>> {
   if (argv[0] === 'agent') {
