@@ -27,6 +27,7 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*', 'fs', 'net', 'dgram', 'http', 'https', 'crypto', 'os', 'child_process', 'timers'], message: 'pure module: I/O comes in through injected deps' },
             { group: ['**/host/*'], message: 'pure module: host/ is the machine (randomness, built-ins); take an injected Rng' },
+            { group: ['**/raftio/*', '**/rpc/*', '**/agent/*', '**/http/*'], message: 'pure module: these modules do I/O; imports point from them to the pure cores, not back' },
           ],
         },
       ],

@@ -49,7 +49,6 @@ export function secureRandomBytes(n: number): Buffer {
     poolAt = 0;
   }
   pool.copy(out, 0, poolAt, poolAt + n);
-  pool.fill(0, poolAt, poolAt + n);
   poolAt += n;
   return out;
 }

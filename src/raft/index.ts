@@ -2,7 +2,7 @@
 export * from './types.js';
 export { RaftNode } from './raft.js';
 export type { ChangeError, ProposeError, ProgressStatus, RaftStatus } from './status.js';
-export { raftDefaults } from './config.js';
+export { commitAnnounceMs, raftDefaults } from './config.js';
 export type { RaftOptions } from './config.js';
 export type { Ready, Restored, Role, SoftState } from './ready.js';
 export { isEmptyReady } from './ready.js';

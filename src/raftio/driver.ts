@@ -8,13 +8,13 @@
  * loop. Nothing here blocks the event loop on the disk (storage/README.md).
  */
 import { assert, MusterError, type Logger, type Timer } from '../lib/index.js';
-import { emptyHardState, RaftNode } from '../raft/index.js';
+import { commitAnnounceMs, emptyHardState, RaftNode } from '../raft/index.js';
 import type { ChangeError, Configuration, ConfigurationChange, Entry, Message, ReadMode, ReadState, Ready, ServerId, SoftState } from '../raft/index.js';
 import type { RaftDriverOptions, RaftDriverStatus } from './driver-options.js';
 import { SnapshotKeeper } from './driver-snapshots.js';
 import { describeConfiguration, openStorage, pacedForRestore, type OpenedStorage } from './driver-storage.js';
 import { leadershipLost, NotLeaderError, refusalError, shutdown, transferErrorTexts } from './errors.js';
-import { commitAnnounceMs, commitHintIntervalMs, snapshotIntervalMsDefault, snapshotThresholdDefault, tickMsDefault, transferTimeoutElections } from './limits.js';
+import { commitHintIntervalMs, snapshotIntervalMsDefault, snapshotThresholdDefault, tickMsDefault, transferTimeoutElections } from './limits.js';
 import type { SnapshotInfo } from './storage/index.js';
 import type { RaftTransportHandler } from './transport.js';
 import { ProposalWaiters, ReadWaiters } from './waiters.js';

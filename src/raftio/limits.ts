@@ -74,14 +74,6 @@ export const snapshotIntervalMsDefault = 30_000;
 export const commitHintIntervalMs = 1_000;
 
 /**
- * How long a leader waits before it sends a new commit index alone (RaftNode.announceCommit):
- * the next write's append usually carries it sooner, so a lone writer no longer costs every
- * follower an empty append and an ack per write (a third of the Raft socket writes at one
- * client). Followers apply, and answer ?stale reads, at most this much later.
- */
-export const commitAnnounceMs = 2;
-
-/**
  * A leadership transfer not done within this many election timeouts is reported as failed
  * (hashicorp/raft: ErrLeadershipTransferTimeout after one ElectionTimeout; the core itself
  * gives up after one, this leaves room for the election that follows).

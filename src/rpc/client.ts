@@ -20,8 +20,11 @@ import {
 } from './limits.js';
 import { dialErrorText, parseAddress } from './net-errors.js';
 
-/** Pool key suffix of a server's bulk-lane connection (no address contains it). */
-const bulkLane = '#bulk';
+/** The connection a call goes on: a server's usual one, or its second, for long lists (CallOptions.lane). */
+export type RpcLane = 'bulk';
+
+/** The pool's key of `address`'s connection on `lane` (`#` is in no address). */
+const poolKey = (address: string, lane: RpcLane | undefined): string => (lane === 'bulk' ? `${address}#bulk` : address);
 
 export interface RpcClientOptions {
   logger: Logger;
@@ -46,7 +49,7 @@ export interface CallOptions {
    * server. One TCP stream has no per-call window (yamux's, in Consul), so the megabytes of
    * list parts in the socket buffers would otherwise hold up the replies of every other call.
    */
-  lane?: 'bulk' | undefined;
+  lane?: RpcLane | undefined;
 }
 
 export interface RpcClientStats {
@@ -86,15 +89,15 @@ export class RpcClient {
     const { timeoutMs, signal } = opts;
     assert(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= callTimeoutMsMax, `RPC timeout out of range: ${timeoutMs}`);
     if (this.closed) return Promise.reject(new RpcError('shutdown', address, false, 'rpc error getting client: failed to get conn: rpc error: shutdown'));
-    const key = opts.lane === 'bulk' ? `${address}${bulkLane}` : address;
+    const key = poolKey(address, opts.lane);
     const conn = this.conns.get(key) ?? this.dial(address, key);
     if (conn instanceof RpcError) return Promise.reject(conn);
     return conn.call(method, body, timeoutMs, signal) as Promise<T>;
   }
 
   /** Whether a connection to `address` is pooled (dialing or open), on the default lane or the bulk one. */
-  has(address: string, lane?: 'bulk'): boolean {
-    return this.conns.has(lane === 'bulk' ? `${address}${bulkLane}` : address);
+  has(address: string, lane?: RpcLane): boolean {
+    return this.conns.has(poolKey(address, lane));
   }
 
   stats(): RpcClientStats {

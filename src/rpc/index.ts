@@ -7,7 +7,7 @@
 export { RpcType, type RpcTypeByte } from './protocol.js';
 export { RpcListener, type ProtocolHandler, type RpcListenerOptions, type RpcListenerStats } from './listener.js';
 export { ListReply, RpcServer, type RpcContext, type RpcHandler, type RpcServerOptions, type RpcServerStats } from './server.js';
-export { RpcClient, type CallOptions, type RpcClientOptions, type RpcClientStats } from './client.js';
+export { RpcClient, type CallOptions, type RpcLane, type RpcClientOptions, type RpcClientStats } from './client.js';
 export { RpcError, canRetry, type RpcErrorKind } from './errors.js';
 export { parseAddress } from './net-errors.js';
 /** The framing, for other protocols on the port (Raft). */

@@ -7,7 +7,7 @@
  * <the server's text>`.
  */
 import { MusterError, limits, type Clock, type Logger, type Rng } from '../lib/index.js';
-import { RpcError } from '../rpc/index.js';
+import { RpcError, type CallOptions } from '../rpc/index.js';
 import type { CatalogReadOptions } from './catalog-endpoint.js';
 import { rpcHoldTimeoutMsDefault, withHold } from './hold.js';
 import { RoutedServer, type SendOptions } from './routed.js';
@@ -17,7 +17,7 @@ import type { ServerRouter } from './router.js';
 
 /** What RemoteServer needs of the RPC pool (rpc's RpcClient). */
 export interface RpcCaller {
-  call<T = unknown>(address: string, method: string, body: unknown, opts: { timeoutMs: number; signal?: AbortSignal | undefined; lane?: 'bulk' | undefined }): Promise<T>;
+  call<T = unknown>(address: string, method: string, body: unknown, opts: CallOptions): Promise<T>;
 }
 
 export interface RemoteServerDeps {

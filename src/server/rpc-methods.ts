@@ -14,7 +14,7 @@
  * the one Map (`Catalog.ListServices`) travels as an entry list.
  */
 import { MusterError } from '../lib/index.js';
-import { ListReply } from '../rpc/index.js';
+import { ListReply, type RpcLane } from '../rpc/index.js';
 import { txnIsReadOnly, type RegisterRequest, type TxnOp } from '../state/index.js';
 import type { ServerApi } from './api.js';
 import type { CatalogReadOptions } from './catalog-endpoint.js';
@@ -225,7 +225,7 @@ export function servedLocally(method: RpcMethod, body: WireRequest): boolean {
 }
 
 /** The RPC client lane of `method`: its own connection when its reply may be a long list. */
-export function laneOf(method: RpcMethod): 'bulk' | undefined {
+export function laneOf(method: RpcMethod): RpcLane | undefined {
   const spec: MethodSpec = rpcMethods[method];
   return spec.bulk ? 'bulk' : undefined;
 }

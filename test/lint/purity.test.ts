@@ -15,6 +15,7 @@ describe('lint keeps pure modules pure', () => {
     ['export const r = Math.random();\n', 'no-restricted-properties'],
     ['export const h = setTimeout(() => {}, 1);\n', 'no-restricted-globals'],
     ["import { randomUuid } from '../host/index.js';\nexport const id = randomUuid();\n", 'no-restricted-imports'],
+    ["import { commitAnnounceMs } from '../raftio/limits.js';\nexport const ms = commitAnnounceMs;\n", 'no-restricted-imports'],
   ])('refuses %j in src/state/, fsm/ and the DNS resolver and codec', async (code, rule) => {
     expect(await ruleIds(code, 'src/state/example.ts')).toContain(rule);
     expect(await ruleIds(code, 'src/fsm/example.ts')).toContain(rule);

@@ -20,9 +20,8 @@
 import { SeededRng, assert, decode, encode } from '../../lib/index.js';
 import type { Rng } from '../../lib/index.js';
 import { Fsm } from '../../fsm/index.js';
-import { commitAnnounceMs } from '../../raftio/limits.js';
 import type { Command } from '../../fsm/index.js';
-import { RaftNode, isVoter } from '../../raft/index.js';
+import { RaftNode, commitAnnounceMs, isVoter } from '../../raft/index.js';
 import type { Configuration, ConfigurationChange, Entry, Message, Ready, Role, SnapshotMeta } from '../../raft/index.js';
 import { Store, kvsGet, stateHash } from '../../state/index.js';
 import type { SnapshotRecord } from '../../state/index.js';
