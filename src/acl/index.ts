@@ -1,0 +1,23 @@
+export {
+  ANONYMOUS_TOKEN_ACCESSOR,
+  ANONYMOUS_TOKEN_SECRET,
+  GLOBAL_MANAGEMENT_POLICY_ID,
+  GLOBAL_MANAGEMENT_POLICY_NAME,
+  GLOBAL_MANAGEMENT_RULES,
+  accessLevel,
+  emptyPolicyRules,
+  mergePolicies,
+  parseRules,
+  translateLegacyRules,
+  type AccessLevel,
+  type AgentRule,
+  type EventRule,
+  type KeyRule,
+  type NodeRule,
+  type PolicyRules,
+  type PreparedQueryRule,
+  type ServiceRule,
+  type SessionRule,
+  type SyntaxVersion,
+} from './policy.js';
+export { allowAll, authorize, denyAll, manageAll, policyAuthorizer, rootAuthorizer, type Authorizer } from './authorizer.js';
