@@ -5,6 +5,7 @@
  * HTTP API, DNS, anti-entropy and user events talk to the servers through one interface,
  * `ServerApi` (`delegate`), in process or over RPC.
  */
+import { AgentAcl } from './acl.js';
 import { writeFileSync, rmSync } from 'node:fs';
 import type { RuntimeConfig } from '../config/index.js';
 import { HttpApi, type AgentApi, type MemberInfo } from '../http/index.js';
@@ -128,14 +129,15 @@ export class Agent implements AgentApi {
       clock: deps.clock,
       logger: this.logger,
       eventLTime: () => this.gossip.lan.serf.eventClock.time(),
-      // Through a server, as Consul's Internal.EventFire (where ACLs will apply); gossip then reaches every agent.
-      fire: (encoded, { name, datacenter }) => this.delegate.eventFire(datacenter, name, encoded),
+      // Through a server, as Consul's Internal.EventFire (which checks `event:write`); gossip then reaches every agent.
+      fire: (encoded, { name, datacenter, token }) => this.delegate.eventFire(datacenter, name, encoded, token),
       remoteExec: (msg) => this.remoteExec.handle(msg),
     });
     this.remoteExec = new RemoteExec({
       nodeName: config.nodeName,
       datacenter: config.datacenter,
       server: this.delegate,
+      token: () => config.acl.tokens.agent || config.acl.tokens.default,
       disabled: config.disableRemoteExec,
       launcher: nodeRexecLauncher,
       clock: deps.clock,
@@ -149,6 +151,14 @@ export class Agent implements AgentApi {
       logger: deps.logger.named('agent.http'),
       clock: deps.clock,
       prettyByDefault: config.devMode,
+      defaultToken: () => this.config.acl.tokens.default,
+      auth: new AgentAcl(
+        () => this.config,
+        (token) => {
+          if (this.serverRole) return this.serverRole.server.authorize(token);
+          return this.clientRole!.authorize(token);
+        },
+      ),
       kvValueBytesMax: config.kvValueBytesMax,
       nodeName: config.nodeName,
       local: this.localAgent,

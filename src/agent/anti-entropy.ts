@@ -17,8 +17,8 @@ import type { LocalCheck, LocalService, LocalState } from './local-state.js';
 
 /** How the syncer reaches the catalog (in-process on a server; over RPC on a client agent). */
 export interface CatalogAccess {
-  register(req: RegisterRequest): Promise<void>;
-  deregister(node: string, serviceID: string, checkID: string): Promise<void>;
+  register(req: RegisterRequest, token: string): Promise<void>;
+  deregister(node: string, serviceID: string, checkID: string, token: string): Promise<void>;
   node(name: string): Promise<{ node: NodeEntry | undefined; services: ServiceEntry[]; checks: CheckEntry[] }>;
 }
 
@@ -30,6 +30,11 @@ export interface SyncerDeps {
   local: LocalState;
   /** This node as the catalog should show it. */
   nodeInfo: () => NodeWrite;
+  /**
+   * ACL tokens of the agent's own writes (Consul's token store): `agent` for the node and for
+   * removals, `user` (acl.tokens.default) for a service or check registered without a token.
+   */
+  tokens?: { agent: () => string; user: () => string };
   intervalMs?: number;
   retryMs?: number;
 }
@@ -182,14 +187,16 @@ export class AntiEntropy {
     const { local, catalog } = this.deps;
     const node = this.deps.nodeInfo();
     const pending = local.pending();
+    const agentToken = this.deps.tokens?.agent() ?? '';
+    const userToken = this.deps.tokens?.user() ?? '';
     for (const s of pending.services) {
       if (s.deleted) {
-        await catalog.deregister(node.node, s.id, '');
+        await catalog.deregister(node.node, s.id, '', agentToken);
         this.deps.logger.info('Deregistered service', { service: s.id });
       } else {
         const svc = local.service(s.id)!;
         const checks = local.checksOfService(s.id).map((c) => checkWrite(node.node, c));
-        await catalog.register({ node, skipNodeUpdate: local.nodeIsInSync, service: serviceWrite(svc), checks });
+        await catalog.register({ node, skipNodeUpdate: local.nodeIsInSync, service: serviceWrite(svc), checks }, svc.token || userToken);
         for (const c of checks) local.checkSynced(c.checkID);
         local.setNodeInSync();
         this.deps.logger.info('Synced service', { service: s.id });
@@ -198,18 +205,18 @@ export class AntiEntropy {
     }
     for (const c of local.pending().checks) {
       if (c.deleted) {
-        await catalog.deregister(node.node, '', c.id);
+        await catalog.deregister(node.node, '', c.id, agentToken);
         this.deps.logger.info('Deregistered check', { check: c.id });
       } else {
         const chk = local.check(c.id)!;
-        await catalog.register({ node, skipNodeUpdate: local.nodeIsInSync, checks: [checkWrite(node.node, chk)] });
+        await catalog.register({ node, skipNodeUpdate: local.nodeIsInSync, checks: [checkWrite(node.node, chk)] }, chk.token || userToken);
         local.setNodeInSync();
         this.deps.logger.info('Synced check', { check: c.id });
       }
       local.checkSynced(c.id);
     }
     if (!local.nodeIsInSync) {
-      await catalog.register({ node, skipNodeUpdate: false, checks: [] });
+      await catalog.register({ node, skipNodeUpdate: false, checks: [] }, agentToken);
       local.setNodeInSync();
       this.deps.logger.info('Synced node info');
     }

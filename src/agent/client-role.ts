@@ -10,6 +10,8 @@ import { MusterError, type Logger, type Timer } from '../lib/index.js';
 import { RpcClient, streamCall } from '../rpc/index.js';
 import type { MemberEventKind, SerfMember } from '../serf/index.js';
 import { noServersText, RemoteServer, ServerRouter, SnapshotForwarder } from '../server/index.js';
+import type { Authorizer } from '../acl/index.js';
+import { RemoteAcl } from './acl.js';
 import type { AgentDeps } from './agent.js';
 import { joinHostPort } from './checks/go-net.js';
 
@@ -22,6 +24,7 @@ export class ClientRole {
   /** /v1/snapshot: streamed to a server, which runs it on the leader. */
   readonly snapshots: SnapshotForwarder;
   private readonly rpc: RpcClient;
+  private readonly acl: RemoteAcl;
   /** Aborted by close(): calls waiting out an RPC hold give up, so no timer outlives the agent. */
   private readonly stopping = new AbortController();
   private readonly logger: Logger;
@@ -53,6 +56,7 @@ export class ClientRole {
       queryWaitMsMax: config.queryWaitMsMax,
     });
     this.remote.onReconnect = () => this.onServerUp();
+    this.acl = new RemoteAcl((secret) => this.remote.acl.resolveIdentity(secret), deps.clock, config.acl.defaultPolicy);
     this.snapshots = new SnapshotForwarder({
       target: () => this.router.find()?.address,
       noTarget: () => new MusterError('ERR_RPC', noServersText),
@@ -62,6 +66,11 @@ export class ClientRole {
       holdTimeoutMs: config.rpcHoldTimeoutMs,
       stop: this.stopping.signal,
     });
+  }
+
+  /** What `token` may do, as the servers resolve it (cached for acl.token_ttl). */
+  authorize(token: string): Promise<Authorizer> {
+    return this.acl.authorize(token);
   }
 
   start(): void {

@@ -64,6 +64,13 @@ export class LeaderDuties {
     const serverLogger = logger.named('agent.server');
     serverLogger.info('cluster leadership acquired');
     serverLogger.info('New leader elected', { payload: c.nodeName });
+    try {
+      // Consul's initializeACLs: the builtin policy, the master token, the anonymous token.
+      await this.deps.server.acl.initialize();
+    } catch (err) {
+      logger.named('agent.leader').error('failed to initialize ACLs', { error: (err as Error).message });
+    }
+    if (!this.still(term)) return;
     const now = this.deps.clock.monotonicMs();
     for (const s of serverMembers(this.deps.members(), c.datacenter)) if (s.status === 'alive') this.liveSinceMs.set(s.id, now);
     try {

@@ -47,6 +47,8 @@ export class LocalAgent implements LocalAgentApi {
   constructor(private readonly deps: LocalAgentDeps) {
     const c = deps.config;
     this.logger = deps.logger.named('agent');
+    // Consul's AgentToken(): acl.tokens.agent, else the default token.
+    const agentToken = (): string => c.acl.tokens.agent || c.acl.tokens.default;
     // Local changes poke anti-entropy, which is built next (the callback runs only later).
     this.local = new LocalState(deps.clock, c.checkUpdateIntervalMs, () => this.antiEntropy.trigger());
     this.antiEntropy = new AntiEntropy({
@@ -55,15 +57,16 @@ export class LocalAgent implements LocalAgentApi {
       logger: deps.logger.named('agent.anti_entropy'),
       local: this.local,
       catalog: {
-        register: (req) => deps.server.catalog.register('', req),
-        deregister: (node, serviceID, checkID) => deps.server.catalog.deregister('', node, serviceID, checkID),
+        register: (req, token) => deps.server.catalog.register('', req, token),
+        deregister: (node, serviceID, checkID, token) => deps.server.catalog.deregister('', node, serviceID, checkID, token),
         node: async (name) => {
-          const opts = { datacenter: '', consistency: 'default' as const, minIndex: 0, waitMs: 0 };
+          const opts = { datacenter: '', consistency: 'default' as const, minIndex: 0, waitMs: 0, token: agentToken() };
           const [ns, checks] = await Promise.all([deps.server.catalog.nodeServices(name, opts), deps.server.catalog.nodeChecks(name, opts)]);
           return { node: ns.value?.node, services: ns.value?.services ?? [], checks: checks.value };
         },
       },
       nodeInfo: deps.nodeInfo,
+      tokens: { agent: agentToken, user: () => c.acl.tokens.default },
     });
     this.runners = new CheckRunnerSet({
       clock: deps.clock,
@@ -147,16 +150,23 @@ export class LocalAgent implements LocalAgentApi {
     return this.local.onNextChange(cb);
   }
 
-  registerService(body: unknown, replaceExistingChecks: boolean): void {
-    this.registry.addService(serviceFromApi(body), 'remote', { replaceExistingChecks, persist: true });
+  registerService(body: unknown, replaceExistingChecks: boolean, token = ''): void {
+    const def = serviceFromApi(body);
+    // The request's token goes with the service: anti-entropy registers it with that token.
+    if (token !== '') {
+      def.service.token = token;
+      for (const c of def.checks) c.token = token;
+    }
+    this.registry.addService(def, 'remote', { replaceExistingChecks, persist: true });
   }
 
   deregisterService(id: string): void {
     this.registry.removeService(id, true);
   }
 
-  registerCheck(body: unknown): void {
+  registerCheck(body: unknown, token = ''): void {
     const { def } = parseCheckRegistration(body);
+    if (token !== '') def.token = token;
     this.registry.addCheck(def, 'remote', true);
   }
 

@@ -67,6 +67,8 @@ export interface RemoteExecDeps {
   launcher: RexecLauncher;
   clock: Clock;
   logger: Logger;
+  /** The agent's token for the job's KV reads and writes (Consul's AgentToken). */
+  token?: () => string;
 }
 
 /** Go's path.Join: non-empty parts joined by '/', then cleaned. */
@@ -196,7 +198,7 @@ export class RemoteExec {
     for (;;) {
       let value: Uint8Array | null;
       try {
-        const read = await this.deps.server.kvGet(key, { datacenter: this.deps.datacenter, consistency, minIndex: 0, waitMs: 0 });
+        const read = await this.deps.server.kvGet(key, { datacenter: this.deps.datacenter, consistency, minIndex: 0, waitMs: 0, token: this.deps.token?.() ?? '' });
         if (!read.value) {
           if (consistency === 'default') {
             this.logger.debug('remote exec aborted, job spec missing');
@@ -246,7 +248,7 @@ export class RemoteExec {
   /** Go's remoteExecWriteKey: a lock of `<prefix>/<session>/<node>/<suffix>` with the session. */
   private async writeKey(event: RemoteExecEvent, suffix: string, value: Uint8Array | null): Promise<void> {
     const key = pathJoin(event.prefix, event.session, this.deps.nodeName, suffix);
-    const ok = await this.deps.server.kvApply(this.deps.datacenter, { op: 'lock', key, value, flags: 0n, index: 0, session: event.session });
+    const ok = await this.deps.server.kvApply(this.deps.datacenter, { op: 'lock', key, value, flags: 0n, index: 0, session: event.session }, this.deps.token?.() ?? '');
     if (!ok) throw new Error('write failed');
   }
 }

@@ -88,6 +88,10 @@ function agentSettings(c: RuntimeConfig): Record<string, unknown> {
   const raw = c.raw;
   return {
     ACLDatacenter: c.primaryDatacenter,
+    ACLDefaultPolicy: c.acl.defaultPolicy,
+    ACLDownPolicy: c.acl.downPolicy,
+    ACLEnableKeyListPolicy: c.acl.enableKeyListPolicy,
+    ACLsEnabled: c.acl.enabled,
     Bootstrap: c.bootstrap,
     BootstrapExpect: c.bootstrapExpect,
     CheckOutputMaxSize: c.checkOutputMaxSize,
@@ -320,7 +324,7 @@ function fill(value: unknown, keys: string[]): Record<string, unknown> {
   return Object.fromEntries(keys.map((k) => [k, Array.isArray(value) ? [] : typeof value === 'object' && value !== null ? {} : value]));
 }
 
-/** Settings of features Muster does not have (ACLs, TLS, Connect, autopilot, joins, segments, ...), at Consul's defaults. */
+/** Settings of features Muster does not have (ACL replication, TLS, Connect, autopilot, joins, segments, ...), at Consul's defaults. */
 const featureOff: Record<string, unknown> = {
   ...fill('hidden', ['ACLAgentMasterToken', 'ACLAgentToken', 'ACLMasterToken', 'ACLReplicationToken', 'ACLToken', 'EncryptKey', 'KeyFile']),
   ...fill('', ['CAFile', 'CAPath', 'CertFile', 'ConnectCAProvider', 'SegmentName', 'ServerName', 'UIDir', 'VersionPrerelease']),
@@ -409,8 +413,8 @@ function stats(f: SelfFacts): Record<string, Record<string, string>> {
     agent: { check_monitors: String(s.checkMonitors ?? 0), check_ttls: String(s.checkTtls ?? 0), checks: String(s.checks), services: String(s.services) },
     build: { prerelease: '', revision, version: consulApiVersion },
     consul: c.server
-      ? { acl: 'disabled', bootstrap: String(c.bootstrap), known_datacenters: '1', leader: String(leader), leader_addr: f.leaderAddr, server: 'true' }
-      : { acl: 'disabled', known_servers: String(f.knownServers ?? 0), server: 'false' },
+      ? { acl: c.acl.enabled ? 'enabled' : 'disabled', bootstrap: String(c.bootstrap), known_datacenters: '1', leader: String(leader), leader_addr: f.leaderAddr, server: 'true' }
+      : { acl: c.acl.enabled ? 'enabled' : 'disabled', known_servers: String(f.knownServers ?? 0), server: 'false' },
   };
   if (c.server) out['raft'] = raftStats(f, ownRpc, leader);
   out['runtime'] = runtimeStats();

@@ -17,6 +17,7 @@ import { acquireDirLock, RaftDriver, RaftTransport, type DirLock } from '../raft
 import { RpcClient, RpcListener, RpcServer, RpcType, streamCall, streamHandler } from '../rpc/index.js';
 import type { MemberEventKind, SerfMember } from '../serf/index.js';
 import {
+  aclDisabled,
   LeaderForwarder,
   noLeaderText,
   Reconciler,
@@ -154,6 +155,7 @@ export class ServerRole {
       sessionTtlMinMs: c.sessionTtlMinMs,
       userEvent: deps.userEvent,
       serverMembers: () => serverMembers(this.members(), c.datacenter),
+      acl: { ...aclDisabled, enabled: c.acl.enabled, defaultPolicy: c.acl.defaultPolicy, masterToken: c.acl.tokens.master, enableKeyListPolicy: c.acl.enableKeyListPolicy },
     });
     this.snapshots = new SnapshotEndpoint({
       fsm: raftFsm,
@@ -163,6 +165,7 @@ export class ServerRole {
       clock,
       tmpDir: c.devMode ? undefined : join(c.dataDir, 'tmp'),
       compact: this.driver ? async () => void (await this.driver!.snapshot()) : undefined,
+      authorize: (token) => this.server.authorize(token),
     });
     this.snapshotApi = c.devMode
       ? this.snapshots

@@ -54,7 +54,7 @@ export interface UserEventsDeps {
    * on every LAN segment, through a server (Internal.EventFire) on a client agent, or in
    * `datacenter` when it is not '' nor the agent's own. Rejections are passed on as they are.
    */
-  fire: (encoded: Uint8Array, event: { name: string; datacenter: string }) => Promise<void>;
+  fire: (encoded: Uint8Array, event: { name: string; datacenter: string; token: string }) => Promise<void>;
   /** serf's event clock: the LTime the next event will get (its size counts on the wire). */
   eventLTime?: () => number;
   /** Longest list wait (Consul's agent maxQueryTime, 600 s). */
@@ -181,7 +181,7 @@ export class UserEvents implements EventApi {
     this.logger = deps.logger;
   }
 
-  async fire(name: string, payload: Uint8Array | null, filters: EventFilters, datacenter: string): Promise<UserEvent> {
+  async fire(name: string, payload: Uint8Array | null, filters: EventFilters, datacenter: string, token = ''): Promise<UserEvent> {
     validateUserEvent(name, filters);
     const event: UserEvent = {
       id: this.deps.newID(),
@@ -195,7 +195,7 @@ export class UserEvents implements EventApi {
     };
     const encoded = encodeUserEvent(event);
     checkSize(name, encoded, this.deps.eventLTime?.() ?? 0);
-    await this.deps.fire(encoded, { name, datacenter });
+    await this.deps.fire(encoded, { name, datacenter, token });
     return event;
   }
 

@@ -56,6 +56,18 @@ export const devSource: Raw = {
  * (the list grows as features land; an unknown key is an error either way).
  */
 export const actedOnKeys: ReadonlySet<string> = new Set([
+  'acl.enabled',
+  'acl.default_policy',
+  'acl.enable_key_list_policy',
+  'acl.tokens.master',
+  'acl.tokens.agent',
+  'acl.tokens.default',
+  'acl_datacenter',
+  'acl_default_policy',
+  'acl_enable_key_list_policy',
+  'acl_master_token',
+  'acl_agent_token',
+  'acl_token',
   'addresses.http',
   'autopilot',
   'advertise_addr',

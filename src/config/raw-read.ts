@@ -6,3 +6,4 @@ export const num = (raw: Raw, k: string): number => (typeof raw[k] === 'number' 
 export const bool = (raw: Raw, k: string): boolean => raw[k] === true;
 export const sub = (raw: Raw, k: string): Raw => (typeof raw[k] === 'object' && raw[k] !== null ? (raw[k] as Raw) : {});
 export const list = (raw: Raw, k: string): string[] => (Array.isArray(raw[k]) ? (raw[k] as unknown[]).map(String) : []);
+export const has = (raw: Raw, k: string): boolean => raw[k] !== undefined;

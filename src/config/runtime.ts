@@ -2,6 +2,7 @@
  * The runtime configuration: the merged sources turned into typed settings, with Consul's
  * validation rules and error texts. Pure: host facts (name, addresses) are passed in.
  */
+import { buildAclRuntime, type AclRuntime } from './acl-runtime.js';
 import { parseIP } from '../dns/resolver/ip.js';
 import { limits, multiErrorText, parseDurationMs, parseLogLevel, type LogLevel } from '../lib/index.js';
 import { buildAutopilotRuntime, type AutopilotRuntime } from './autopilot-runtime.js';
@@ -24,6 +25,8 @@ export interface RuntimeConfig {
   devMode: boolean;
   datacenter: string;
   primaryDatacenter: string;
+  /** The `acl` block (and its deprecated top-level forms). */
+  acl: AclRuntime;
   nodeName: string;
   /** '' until the agent settles it (persisted in data_dir, or random in -dev). */
   nodeID: string;
@@ -156,7 +159,8 @@ export function buildRuntime(raw: Raw, host: HostFacts, devMode: boolean): Runti
   return {
     devMode,
     datacenter,
-    primaryDatacenter: str(raw, 'primary_datacenter') || datacenter,
+    primaryDatacenter: (str(raw, 'primary_datacenter') || str(raw, 'acl_datacenter')).toLowerCase() || datacenter,
+    acl: buildAclRuntime(raw),
     nodeName,
     nodeID: str(raw, 'node_id').toLowerCase(),
     nodeMeta,

@@ -3,7 +3,7 @@
  * replicated, and applied on every server by `Fsm.apply(index, command)`, which must give the
  * same result everywhere. One handler per command type, as Consul's fsm/commands_ce.go.
  */
-import type { AutopilotConfigWrite, RegisterRequest, SessionWrite, TxnOp, TxnOutcome } from '../state/index.js';
+import type { ACLOutcome, ACLPolicyWrite, ACLTokenWrite, AutopilotConfigWrite, RegisterRequest, SessionWrite, TxnOp, TxnOutcome } from '../state/index.js';
 
 export type KVSOp = 'set' | 'cas' | 'delete' | 'delete-cas' | 'delete-tree' | 'lock' | 'unlock';
 
@@ -29,6 +29,13 @@ export type Command =
   | { type: 'tombstone-reap'; index: number }
   /** Consul's AutopilotRequestType: with `cas`, written only if the stored ModifyIndex is `cas`. */
   | { type: 'autopilot-set'; config: AutopilotConfigWrite; cas?: number | null }
+  /** Consul's ACLTokenSetRequestType (batch): all or none; with `cas`, each only if its ModifyIndex matches. */
+  | { type: 'acl-token-set'; tokens: ACLTokenWrite[]; cas?: boolean; allowMissingLinks?: boolean }
+  | { type: 'acl-token-delete'; accessorIDs: string[] }
+  | { type: 'acl-policy-set'; policies: ACLPolicyWrite[] }
+  | { type: 'acl-policy-delete'; ids: string[] }
+  /** Consul's ACLBootstrapRequestType: the first management token, once (or with the reset index). */
+  | { type: 'acl-bootstrap'; token: ACLTokenWrite; resetIndex: number }
   /** A snapshot restore through the log (restore-staging.ts): stage, add frames, install. */
   | RestoreCommand
   | { type: 'noop' };
@@ -54,6 +61,12 @@ export interface CommandResults {
   'tombstone-reap': number;
   /** false only for a CAS that did not match. */
   'autopilot-set': boolean;
+  /** null when applied; else the error, and the write changed nothing. */
+  'acl-token-set': ACLOutcome;
+  'acl-token-delete': null;
+  'acl-policy-set': ACLOutcome;
+  'acl-policy-delete': ACLOutcome;
+  'acl-bootstrap': ACLOutcome;
   'restore-begin': null;
   /** An error when the frame is corrupt or the restore was superseded; the staging is then void. */
   'restore-chunk': RestoreOutcome;

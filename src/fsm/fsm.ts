@@ -2,8 +2,14 @@
  * The finite-state machine: applies committed log entries to the state store, in index order,
  * deterministically. A failed /v1/txn leaves the store untouched (its write txn is dropped).
  */
+import { GLOBAL_MANAGEMENT_RULES } from '../acl/index.js';
 import { assert, assertNever } from '../lib/index.js';
 import {
+  aclBootstrapTxn,
+  aclPolicyBatchDeleteTxn,
+  aclPolicyBatchSetTxn,
+  aclTokenBatchDeleteTxn,
+  aclTokenBatchSetTxn,
   autopilotCASConfigTxn,
   autopilotSetConfigTxn,
   CatalogError,
@@ -67,7 +73,7 @@ export class Fsm {
     let failed: boolean;
     try {
       result = this.dispatch(tx, command);
-      failed = command.type === 'txn' && (result as CommandResults['txn']).errors.length > 0;
+      failed = command.type === 'txn' ? (result as CommandResults['txn']).errors.length > 0 : command.type.startsWith('acl-') && result !== null;
     } catch (err) {
       // An operating error of a catalog write: the write is dropped whole, as Consul's aborted memdb txn.
       if (!(err instanceof CatalogError)) throw err;
@@ -122,6 +128,17 @@ export class Fsm {
         if (typeof c.cas === 'number') return autopilotCASConfigTxn(tx, c.cas, c.config);
         autopilotSetConfigTxn(tx, c.config);
         return true;
+      case 'acl-token-set':
+        return aclTokenBatchSetTxn(tx, c.tokens, { cas: c.cas === true, allowMissingLinks: c.allowMissingLinks === true });
+      case 'acl-token-delete':
+        aclTokenBatchDeleteTxn(tx, c.accessorIDs);
+        return null;
+      case 'acl-policy-set':
+        return aclPolicyBatchSetTxn(tx, c.policies, GLOBAL_MANAGEMENT_RULES);
+      case 'acl-policy-delete':
+        return aclPolicyBatchDeleteTxn(tx, c.ids);
+      case 'acl-bootstrap':
+        return aclBootstrapTxn(tx, c.token, c.resetIndex);
       case 'restore-begin':
       case 'restore-chunk':
       case 'restore-end':

@@ -9,6 +9,8 @@ import { checkJson } from './catalog-structs.js';
 import { agentServiceContentHash } from './content-hash.js';
 import { filtered, queryFilter } from './filter.js';
 import { pathArg } from './catalog.js';
+import type { Authorizer } from '../acl/index.js';
+import { authorizerOf, need, openAgentAuth, type AgentAuth } from './agent-acl.js';
 import type { RequestContext } from './context.js';
 import { parseGoJson, GoDecodeError } from './go-decode.js';
 import { parseGoBool } from './health.js';
@@ -29,9 +31,10 @@ export interface LocalAgentApi {
   /** Increments on every change; `onNextChange` fires after it moves (hash-based blocking). */
   readonly changeVersion: number;
   onNextChange(cb: () => void): () => void;
-  registerService(body: unknown, replaceExistingChecks: boolean): void;
+  /** `token`: the request's own token, kept with the service for its catalog writes. */
+  registerService(body: unknown, replaceExistingChecks: boolean, token?: string): void;
   deregisterService(id: string): void;
-  registerCheck(body: unknown): void;
+  registerCheck(body: unknown, token?: string): void;
   deregisterCheck(id: string): void;
   updateTtl(id: string, status: 'passing' | 'warning' | 'critical', output: string): void;
   serviceMaintenance(id: string, enable: boolean, reason: string): void;
@@ -104,58 +107,83 @@ function healthReply(ctx: RequestContext, code: number, reason: string, json: un
   return { status: code, json, headers };
 }
 
-export function registerLocalAgent(router: Router, agent: LocalAgentApi, clock: Clock, waitMsMax: () => number): void {
-  router.add('/v1/agent/services', ['GET'], (ctx) => {
+export function registerLocalAgent(router: Router, agent: LocalAgentApi, clock: Clock, waitMsMax: () => number, auth: AgentAuth = openAgentAuth): void {
+  const vet = new AgentVet(agent, auth);
+  router.add('/v1/agent/services', ['GET'], async (ctx) => {
+    const authz = await authorizerOf(auth, ctx);
     const f = queryFilter(ctx, agentServiceSchema);
     const out: Record<string, Record<string, unknown>> = {};
-    for (const s of [...agent.services()].sort((a, b) => (a.id < b.id ? -1 : 1))) out[s.id] = agentServiceJson(s);
+    for (const s of [...agent.services()].sort((a, b) => (a.id < b.id ? -1 : 1))) if (authz.serviceRead(s.service)) out[s.id] = agentServiceJson(s);
     return { json: filtered(() => applyFilter(out, f)) };
   });
-  router.add('/v1/agent/service/', ['GET'], (ctx) => serviceByID(ctx, agent, clock, waitMsMax()));
+  router.add('/v1/agent/service/', ['GET'], async (ctx) => {
+    const s = agent.services().find((x) => x.id === ctx.path.slice('/v1/agent/service/'.length));
+    if (s) need((await authorizerOf(auth, ctx)).serviceRead(s.service));
+    return serviceByID(ctx, agent, clock, waitMsMax());
+  });
   router.add('/v1/agent/service/register', ['PUT'], async (ctx) => {
     const replace = ctx.query.has('replace-existing-checks') && ['', 'true'].includes(ctx.query.get('replace-existing-checks'));
-    agent.registerService(await jsonBody(ctx), replace);
+    const body = await jsonBody(ctx);
+    await vet.serviceRegister(ctx, body);
+    agent.registerService(body, replace, ctx.requestToken());
     return { text: '' };
   });
-  router.add('/v1/agent/service/deregister/', ['PUT'], (ctx) => {
-    agent.deregisterService(ctx.path.slice('/v1/agent/service/deregister/'.length));
+  router.add('/v1/agent/service/deregister/', ['PUT'], async (ctx) => {
+    const id = ctx.path.slice('/v1/agent/service/deregister/'.length);
+    await vet.serviceUpdate(ctx, id);
+    agent.deregisterService(id);
     return { text: '' };
   });
-  router.add('/v1/agent/service/maintenance/', ['PUT'], (ctx) => {
+  router.add('/v1/agent/service/maintenance/', ['PUT'], async (ctx) => {
     const id = pathArg(ctx, '/v1/agent/service/maintenance/', 'Missing service ID');
-    agent.serviceMaintenance(id, enableFlag(ctx), ctx.query.get('reason'));
+    const enable = enableFlag(ctx);
+    await vet.serviceUpdate(ctx, id);
+    agent.serviceMaintenance(id, enable, ctx.query.get('reason'));
     return { text: '' };
   });
-  router.add('/v1/agent/maintenance', ['PUT'], (ctx) => {
-    agent.nodeMaintenance(enableFlag(ctx), ctx.query.get('reason'));
+  router.add('/v1/agent/maintenance', ['PUT'], async (ctx) => {
+    const enable = enableFlag(ctx);
+    need((await authorizerOf(auth, ctx)).nodeWrite(auth.nodeName()));
+    agent.nodeMaintenance(enable, ctx.query.get('reason'));
     return { text: '' };
   });
-  router.add('/v1/agent/checks', ['GET'], (ctx) => {
+  router.add('/v1/agent/checks', ['GET'], async (ctx) => {
+    const authz = await authorizerOf(auth, ctx);
     // Consul validates agent/checks selectors only when it evaluates the first check.
     const f = queryFilter(ctx, healthCheckSchema, { deferValidation: true });
     const out: Record<string, Record<string, unknown>> = {};
-    for (const c of [...agent.checks()].sort((a, b) => (a.checkID < b.checkID ? -1 : 1))) out[c.checkID] = agentCheckJson(c);
+    for (const c of [...agent.checks()].sort((a, b) => (a.checkID < b.checkID ? -1 : 1))) if (checkReadable(authz, c)) out[c.checkID] = agentCheckJson(c);
     return { json: filtered(() => applyFilter(out, f)) };
   });
   router.add('/v1/agent/check/register', ['PUT'], async (ctx) => {
-    agent.registerCheck(await jsonBody(ctx));
+    const body = await jsonBody(ctx);
+    await vet.checkRegister(ctx, body);
+    agent.registerCheck(body, ctx.requestToken());
     return { text: '' };
   });
-  router.add('/v1/agent/check/deregister/', ['PUT'], (ctx) => {
-    agent.deregisterCheck(ctx.path.slice('/v1/agent/check/deregister/'.length));
+  router.add('/v1/agent/check/deregister/', ['PUT'], async (ctx) => {
+    const id = ctx.path.slice('/v1/agent/check/deregister/'.length);
+    await vet.checkUpdate(ctx, id);
+    agent.deregisterCheck(id);
     return { text: '' };
   });
   for (const [verb, status] of [['pass', 'passing'], ['warn', 'warning'], ['fail', 'critical']] as const) {
-    router.add(`/v1/agent/check/${verb}/`, ['PUT'], (ctx) => {
-      agent.updateTtl(ctx.path.slice(`/v1/agent/check/${verb}/`.length), status, ctx.query.get('note'));
+    router.add(`/v1/agent/check/${verb}/`, ['PUT'], async (ctx) => {
+      const id = ctx.path.slice(`/v1/agent/check/${verb}/`.length);
+      await vet.checkUpdate(ctx, id);
+      agent.updateTtl(id, status, ctx.query.get('note'));
       return { text: '' };
     });
   }
-  router.add('/v1/agent/check/update/', ['PUT'], async (ctx) => checkUpdate(ctx, agent));
-  router.add('/v1/agent/health/service/id/', ['GET'], (ctx) => {
+  router.add('/v1/agent/check/update/', ['PUT'], async (ctx) => {
+    await vet.checkUpdate(ctx, ctx.path.slice('/v1/agent/check/update/'.length));
+    return checkUpdate(ctx, agent);
+  });
+  router.add('/v1/agent/health/service/id/', ['GET'], async (ctx) => {
     const id = ctx.path.slice('/v1/agent/health/service/id/'.length);
     if (id === '') return { status: 500, text: 'Bad request: Missing serviceID' };
     const s = agent.services().find((x) => x.id === id);
+    if (s) need((await authorizerOf(auth, ctx)).serviceRead(s.service));
     if (!s) {
       // Consul's quirk: as text, the reason comes back as a JSON string.
       const reason = `ServiceId ${id} not found`;
@@ -165,9 +193,10 @@ export function registerLocalAgent(router: Router, agent: LocalAgentApi, clock: 
     const h = serviceHealth(agent, s);
     return healthReply(ctx, h.code, h.status, h.json);
   });
-  router.add('/v1/agent/health/service/name/', ['GET'], (ctx) => {
+  router.add('/v1/agent/health/service/name/', ['GET'], async (ctx) => {
     const name = ctx.path.slice('/v1/agent/health/service/name/'.length);
     if (name === '') return { status: 500, text: 'Bad request: Missing service Name' };
+    need((await authorizerOf(auth, ctx)).serviceRead(name));
     let code = 404;
     let status = `ServiceName ${name} Not Found`;
     const result: unknown[] = [];
@@ -181,7 +210,8 @@ export function registerLocalAgent(router: Router, agent: LocalAgentApi, clock: 
     }
     return healthReply(ctx, code, status, result);
   });
-  router.add('/v1/agent/reload', ['PUT'], () => {
+  router.add('/v1/agent/reload', ['PUT'], async (ctx) => {
+    need((await authorizerOf(auth, ctx)).agentWrite(auth.nodeName()));
     agent.reload();
     return { text: '' };
   });
@@ -249,4 +279,67 @@ function parseWait(ctx: RequestContext): number {
   const ms = parseDurationMs(wait);
   if (ms === undefined) throw new MusterError('ERR_BAD_REQUEST', 'Invalid wait time');
   return ms;
+}
+
+/** Consul's agent check filter: a service check needs `service:read`, a node check `node:read`. */
+function checkReadable(authz: Authorizer, c: AgentCheckView): boolean {
+  return c.serviceID !== '' ? authz.serviceRead(c.serviceName) : authz.nodeRead(c.node);
+}
+
+/** A field of a decoded JSON body, matched case-insensitively as Go's decoder does. */
+function field(body: unknown, name: string): unknown {
+  if (!body || typeof body !== 'object') return undefined;
+  const lower = name.toLowerCase();
+  return Object.entries(body).find(([k]) => k.toLowerCase() === lower)?.[1];
+}
+
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** Consul's vetServiceRegister, vetServiceUpdate, vetCheckRegister and vetCheckUpdate. */
+class AgentVet {
+  constructor(
+    private readonly agent: LocalAgentApi,
+    private readonly auth: AgentAuth,
+  ) {}
+
+  /** `service:write` on the name, and on the name an existing service of that ID has. */
+  async serviceRegister(ctx: RequestContext, body: unknown): Promise<void> {
+    const authz = await authorizerOf(this.auth, ctx);
+    const name = text(field(body, 'Name'));
+    const id = text(field(body, 'ID')) || name;
+    need(authz.serviceWrite(name));
+    const existing = this.agent.services().find((s) => s.id === id);
+    if (existing && existing.service !== name) need(authz.serviceWrite(existing.service));
+  }
+
+  /** `service:write` on an existing service (an unknown one is refused by the agent itself, with Consul's text). */
+  async serviceUpdate(ctx: RequestContext, id: string): Promise<void> {
+    const authz = await authorizerOf(this.auth, ctx);
+    const existing = this.agent.services().find((s) => s.id === id);
+    if (existing) need(authz.serviceWrite(existing.service));
+  }
+
+  /** A service check needs `service:write` on its service, a node check `node:write`. */
+  async checkRegister(ctx: RequestContext, body: unknown): Promise<void> {
+    const authz = await authorizerOf(this.auth, ctx);
+    const serviceID = text(field(body, 'ServiceID'));
+    if (serviceID !== '') {
+      const svc = this.agent.services().find((s) => s.id === serviceID);
+      // An unknown service is refused by the registration itself, with Consul's text.
+      if (svc) need(authz.serviceWrite(svc.service));
+    } else {
+      need(authz.nodeWrite(this.auth.nodeName()));
+    }
+    const id = text(field(body, 'ID')) || text(field(body, 'CheckID')) || text(field(body, 'Name'));
+    const existing = this.agent.checks().find((c) => c.checkID === id);
+    if (existing) need(existing.serviceID !== '' ? authz.serviceWrite(existing.serviceName) : authz.nodeWrite(this.auth.nodeName()));
+  }
+
+  /** Updating or removing a check needs what registering it did (an unknown one is refused by the agent itself). */
+  async checkUpdate(ctx: RequestContext, id: string): Promise<void> {
+    const authz = await authorizerOf(this.auth, ctx);
+    const existing = this.agent.checks().find((c) => c.checkID === id);
+    if (!existing) return;
+    need(existing.serviceID !== '' ? authz.serviceWrite(existing.serviceName) : authz.nodeWrite(this.auth.nodeName()));
+  }
 }

@@ -3,6 +3,7 @@
  * asks an agent about itself (Consul's agent_endpoint.go AgentMetrics, AgentMonitor, AgentHost).
  */
 import { MusterError, parseLogLevel, type LogLevel } from '../lib/index.js';
+import { authorizerOf, need, openAgentAuth, type AgentAuth } from './agent-acl.js';
 import type { RequestContext } from './context.js';
 import type { Reply } from './reply.js';
 import type { Router } from './router.js';
@@ -21,16 +22,23 @@ export interface AgentOpsApi {
 /** Consul's monitor buffer: lines queued for a slow reader before newer ones are dropped. */
 const monitorQueueLinesMax = 512;
 
-export function registerAgentOps(router: Router, ops: AgentOpsApi): void {
-  router.add('/v1/agent/metrics', ['GET'], (ctx) => {
+export function registerAgentOps(router: Router, ops: AgentOpsApi, auth: AgentAuth = openAgentAuth): void {
+  router.add('/v1/agent/metrics', ['GET'], async (ctx) => {
+    need((await authorizerOf(auth, ctx)).agentRead(auth.nodeName()));
     if (ctx.query.get('format') !== 'prometheus') return { json: ops.metricsSummary() };
     const text = ops.metricsPrometheus();
     if (text === undefined) return { status: 415, text: 'Prometheus is not enabled since its retention time is not positive' };
     return { text, headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' } };
   });
-  router.add('/v1/agent/host', ['GET'], () => ({ json: ops.host() }));
+  router.add('/v1/agent/host', ['GET'], async (ctx) => {
+    need((await authorizerOf(auth, ctx)).operatorRead());
+    return { json: ops.host() };
+  });
   router.add('/v1/agent/version', ['GET'], () => ({ json: ops.version() }));
-  router.add('/v1/agent/monitor', ['GET'], (ctx) => monitor(ctx, ops));
+  router.add('/v1/agent/monitor', ['GET'], async (ctx) => {
+    need((await authorizerOf(auth, ctx)).agentRead(auth.nodeName()));
+    return monitor(ctx, ops);
+  });
 }
 
 function monitor(ctx: RequestContext, ops: AgentOpsApi): Reply {

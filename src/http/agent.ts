@@ -1,4 +1,5 @@
 /** /v1/agent/self, members, join, leave and force-leave: the local agent and its gossip pools. */
+import { authorizerOf, need, openAgentAuth, type AgentAuth } from './agent-acl.js';
 import type { Router } from './router.js';
 
 /** A gossip member as the agent reports it (serf's Member). */
@@ -47,24 +48,32 @@ export function memberJson(m: MemberInfo): Record<string, unknown> {
   };
 }
 
-export function registerAgent(router: Router, agent: AgentApi): void {
-  router.add('/v1/agent/self', ['GET'], () => ({ json: agent.self() }));
-  router.add('/v1/agent/members', ['GET'], (ctx) => {
+export function registerAgent(router: Router, agent: AgentApi, auth: AgentAuth = openAgentAuth): void {
+  router.add('/v1/agent/self', ['GET'], async (ctx) => {
+    need((await authorizerOf(auth, ctx)).agentRead(auth.nodeName()));
+    return { json: agent.self() };
+  });
+  router.add('/v1/agent/members', ['GET'], async (ctx) => {
+    const authz = await authorizerOf(auth, ctx);
     // Consul takes `wan` only with a value (`?wan=1`), and no segment but "" or _all with it.
     const wan = (ctx.query.get('wan') ?? '') !== '';
     const segment = ctx.query.get('segment') ?? '';
     if (wan && segment !== '' && segment !== '_all') return { status: 400, text: 'Cannot provide a segment with wan=true' };
-    return { json: agent.members(wan)?.map(memberJson) ?? null };
+    // Consul's filterMembers: only members whose node the token may read.
+    return { json: agent.members(wan)?.filter((m) => authz.nodeRead(m.name)).map(memberJson) ?? null };
   });
   router.add('/v1/agent/join/', ['PUT'], async (ctx) => {
+    need((await authorizerOf(auth, ctx)).agentWrite(auth.nodeName()));
     await agent.join(ctx.path.slice('/v1/agent/join/'.length), (ctx.query.get('wan') ?? '') !== '');
     return { text: '' };
   });
   router.add('/v1/agent/force-leave/', ['PUT'], async (ctx) => {
+    need((await authorizerOf(auth, ctx)).operatorWrite());
     await agent.forceLeave(ctx.path.slice('/v1/agent/force-leave/'.length), ctx.query.has('prune'));
     return { text: '' };
   });
-  router.add('/v1/agent/leave', ['PUT'], async () => {
+  router.add('/v1/agent/leave', ['PUT'], async (ctx) => {
+    need((await authorizerOf(auth, ctx)).agentWrite(auth.nodeName()));
     const then = await agent.leave();
     return { text: '', afterWrite: then };
   });

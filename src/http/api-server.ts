@@ -10,6 +10,7 @@ import { createGzip } from 'node:zlib';
 import { MusterError, limits, type Clock, type ErrorCode, type Logger, type Metrics } from '../lib/index.js';
 import type { QueryMeta, ServerApi } from '../server/index.js';
 import { registerAgent, type AgentApi } from './agent.js';
+import type { AgentAuth } from './agent-acl.js';
 import { registerLocalAgent, type LocalAgentApi } from './agent-local.js';
 import { registerAgentOps, type AgentOpsApi } from './agent-ops.js';
 import { registerCatalog } from './catalog.js';
@@ -26,6 +27,7 @@ import { registerOperatorKeyring, type KeyringApi } from './operator-keyring.js'
 import type { Reply } from './reply.js';
 import { Router } from './router.js';
 import { registerSession } from './session.js';
+import { registerACL } from './acl.js';
 import { registerStatus } from './status.js';
 import { registerOperator } from './operator.js';
 import { registerSnapshot } from './snapshot.js';
@@ -41,6 +43,10 @@ export interface HttpApiDeps {
   clock: Clock;
   /** Dev mode pretty-prints every JSON reply, as Consul's does. */
   prettyByDefault: boolean;
+  /** The agent's default ACL token (`acl.tokens.default`), for requests that carry none. */
+  defaultToken?: () => string;
+  /** ACL checks of the agent's own endpoints (default: everything allowed, as with ACLs disabled). */
+  auth?: AgentAuth;
   kvValueBytesMax: number;
   /** This agent's node: the default Node of a new session. */
   nodeName: string;
@@ -91,11 +97,12 @@ export class HttpApi {
     registerCatalog(this.router, deps.server, cache);
     registerHealth(this.router, deps.server, cache);
     registerSession(this.router, deps.server, () => deps.nodeName);
-    registerAgent(this.router, deps.agent);
-    if (deps.ops) registerAgentOps(this.router, deps.ops);
-    if (deps.local) registerLocalAgent(this.router, deps.local, deps.clock, () => deps.queryWaitMsMax ?? limits.queryWaitMsMax);
+    registerACL(this.router, deps.server);
+    registerAgent(this.router, deps.agent, deps.auth);
+    if (deps.ops) registerAgentOps(this.router, deps.ops, deps.auth);
+    if (deps.local) registerLocalAgent(this.router, deps.local, deps.clock, () => deps.queryWaitMsMax ?? limits.queryWaitMsMax, deps.auth);
     if (deps.events) registerEvent(this.router, deps.events);
-    if (deps.keyring) registerOperatorKeyring(this.router, deps.keyring);
+    if (deps.keyring) registerOperatorKeyring(this.router, deps.keyring, deps.auth);
     // Consul's index handler: the root answers, every other unrouted path is an empty 404.
     this.router.add('/', ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'], (ctx) => (ctx.path === '/' ? { text: 'Muster Agent' } : { status: 404 }));
   }
@@ -156,6 +163,7 @@ export class HttpApi {
     let ctx: RequestContext | undefined;
     try {
       ctx = new RequestContext(req);
+      if (this.deps.defaultToken) ctx.defaultToken = this.deps.defaultToken();
       pretty ||= ctx.query.has('pretty');
       reply = await this.route(ctx, req.url ?? '/');
     } catch (err) {

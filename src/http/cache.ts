@@ -110,9 +110,12 @@ export class RenderCache {
   }
 }
 
-/** The request's identity for sharing a rendering: path and parameters, without index and wait. */
+/**
+ * The request's identity for sharing a rendering: its ACL token (what it may see is filtered by
+ * it), path and parameters, without index and wait.
+ */
 export function requestKey(ctx: RequestContext): string {
-  return cacheKeyOf(ctx, ['index', 'wait']);
+  return `${ctx.token}\u0000${cacheKeyOf(ctx, ['index', 'wait'])}`;
 }
 
 /**

@@ -79,14 +79,14 @@ export function registerCatalog(router: Router, server: ServerApi, cache: Respon
     if (isReply(d)) return d;
     const req = registerRequestFrom(d);
     if (req.node.datacenter === '') req.node.datacenter = server.datacenter;
-    await catalog.register(req.node.datacenter, req);
+    await catalog.register(req.node.datacenter, req, ctx.token);
     return { json: true };
   });
   router.add('/v1/catalog/deregister', ['PUT'], async (ctx) => {
     const d = await decodeBody(ctx, (v) => decodeGo(v, deregisterRequestType as Parameters<typeof decodeGo>[1]));
     if (isReply(d)) return d;
     const s = (k: string): string => (d[k] as string | undefined) ?? '';
-    await catalog.deregister(s('Datacenter'), s('Node'), s('ServiceID'), s('CheckID'));
+    await catalog.deregister(s('Datacenter'), s('Node'), s('ServiceID'), s('CheckID'), ctx.token);
     return { json: true };
   });
   router.add('/v1/catalog/datacenters', ['GET'], async () => ({ json: await server.datacenters() }));

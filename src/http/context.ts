@@ -59,6 +59,8 @@ export class RequestContext {
   readonly query: Query;
   private aborter: AbortController | undefined;
   private onClose: (() => void) | undefined;
+  /** The agent's default token (`acl.tokens.default`), used when the request names none. */
+  defaultToken = '';
 
   constructor(readonly req: IncomingMessage) {
     this.method = req.method ?? 'GET';
@@ -76,6 +78,25 @@ export class RequestContext {
   header(name: string): string | undefined {
     const v = this.req.headers[name];
     return Array.isArray(v) ? v[0] : v;
+  }
+
+  /**
+   * The request's ACL token (Consul's parseToken): `?token=`, then `X-Consul-Token`, then
+   * `Authorization: Bearer <t>`; else the agent's default token; '' means the anonymous one.
+   */
+  get token(): string {
+    return this.requestToken() || this.defaultToken;
+  }
+
+  /** The token the request itself carries ('' when none). */
+  requestToken(): string {
+    const q = this.query.get('token');
+    if (q !== '') return q;
+    const header = this.header('x-consul-token');
+    if (header) return header;
+    const parts = (this.header('authorization') ?? '').split(' ');
+    if (parts.length > 1 && parts[0]!.toLowerCase() === 'bearer') return parts.slice(1).join(' ').trim().split(' ')[0]!.trim();
+    return '';
   }
 
   /** Aborts when the client closes the connection before we answered. */

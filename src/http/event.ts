@@ -44,7 +44,7 @@ export interface EventList {
 /** What http/ needs from the agent's user events. Errors are MusterErrors with Consul's texts. */
 export interface EventApi {
   /** Validates and fires; `datacenter` '' means the agent's own. Resolves with the event (LTime 0). */
-  fire(name: string, payload: Uint8Array | null, filters: EventFilters, datacenter: string): Promise<UserEvent>;
+  fire(name: string, payload: Uint8Array | null, filters: EventFilters, datacenter: string, token?: string): Promise<UserEvent>;
   /**
    * The recent events named `name` ('' for all). With `minIndex` > 0, waits while the index
    * still equals it, at most `waitMs` (0: the maximum), or until `signal` aborts.
@@ -98,7 +98,7 @@ async function fire(ctx: RequestContext, events: EventApi): Promise<Reply> {
     const body = await ctx.body(limits.requestBodyBytesMax);
     if (body.length > 0) payload = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   }
-  const event = await events.fire(name, payload, filters, q.get('dc'));
+  const event = await events.fire(name, payload, filters, q.get('dc'), ctx.token);
   return { json: userEventJson(event) };
 }
 

@@ -7,3 +7,4 @@ export * from './json.js';
 export * from './router.js';
 export * from './event.js';
 export * from './operator-keyring.js';
+export * from './agent-acl.js';

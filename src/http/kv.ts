@@ -112,7 +112,7 @@ async function put(ctx: RequestContext, server: ServerApi, key: string, bytesMax
     throw err;
   }
   req.value = body.length === 0 ? null : new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-  const applied = await server.kvApply(q.get('dc'), req);
+  const applied = await server.kvApply(q.get('dc'), req, ctx.token);
   return { json: req.op === 'set' ? true : applied };
 }
 
@@ -134,6 +134,6 @@ async function del(ctx: RequestContext, server: ServerApi, key: string): Promise
     req.index = uintParam(ctx, 'cas');
     req.op = 'delete-cas';
   }
-  const applied = await server.kvApply(q.get('dc'), req);
+  const applied = await server.kvApply(q.get('dc'), req, ctx.token);
   return { json: req.op === 'delete-cas' ? applied : true };
 }

@@ -5,6 +5,7 @@
  * pool's answer is a KeyringResponse; any pool that failed turns the whole reply into a 500
  * whose text lists the failures (keyringErrorsOrNil, a go-multierror list).
  */
+import { authorizerOf, need, openAgentAuth, type AgentAuth } from './agent-acl.js';
 import { goParseBool, goQuote, limits, MusterError, multiErrorText } from '../lib/index.js';
 import { localOnlyListText, relayFactorMax, relayFactorRangeText, type PoolKeyResponse } from '../gossip/keyring.js';
 import type { RequestContext } from './context.js';
@@ -54,8 +55,13 @@ export interface KeyringApi {
 const keyringArgsType = go.struct('keyringArgs', { Key: go.string, Token: go.string, RelayFactor: { k: 'uint', go: 'uint8' }, LocalOnly: go.bool });
 const uint8Max = 255;
 
-export function registerOperatorKeyring(router: Router, api: KeyringApi): void {
-  router.add('/v1/operator/keyring', ['GET', 'POST', 'PUT', 'DELETE'], (ctx) => keyringEndpoint(ctx, api));
+export function registerOperatorKeyring(router: Router, api: KeyringApi, auth: AgentAuth = openAgentAuth): void {
+  router.add('/v1/operator/keyring', ['GET', 'POST', 'PUT', 'DELETE'], async (ctx) => {
+    // Consul's keyring checks: keyring:read to list, keyring:write to change.
+    const authz = await authorizerOf(auth, ctx);
+    need(ctx.method === 'GET' ? authz.keyringRead() : authz.keyringWrite());
+    return keyringEndpoint(ctx, api);
+  });
 }
 
 const badRequest = (reason: string): MusterError => new MusterError('ERR_BAD_REQUEST', `Bad request: ${reason}`);
@@ -63,7 +69,7 @@ const badRequest = (reason: string): MusterError => new MusterError('ERR_BAD_REQ
 async function keyringEndpoint(ctx: RequestContext, api: KeyringApi): Promise<Reply> {
   const write = ctx.method !== 'GET';
   const args = write ? await decodeArgs(ctx) : { key: '', relayFactor: 0 };
-  const opts: KeyringOptions = { token: requestToken(ctx), relayFactor: args.relayFactor, localOnly: false };
+  const opts: KeyringOptions = { token: ctx.token, relayFactor: args.relayFactor, localOnly: false };
   const relay = ctx.query.get('relay-factor');
   if (relay !== '') {
     const n = goAtoi(relay);
@@ -109,17 +115,6 @@ function goAtoi(s: string): number | string {
   const n = BigInt(s);
   if (n > 9223372036854775807n || n < -9223372036854775808n) return `strconv.Atoi: parsing ${goQuote(s)}: value out of range`;
   return Number(n);
-}
-
-/** Consul's parseToken: `?token=`, then X-Consul-Token, then `Authorization: Bearer <t>`. */
-function requestToken(ctx: RequestContext): string {
-  const q = ctx.query.get('token');
-  if (q !== '') return q;
-  const header = ctx.header('x-consul-token');
-  if (header) return header;
-  const parts = (ctx.header('authorization') ?? '').split(' ');
-  if (parts.length > 1 && parts[0]!.toLowerCase() === 'bearer') return parts.slice(1).join(' ').trim().split(' ')[0]!.trim();
-  return '';
 }
 
 /** The reply body: Consul's field order, map keys sorted, Messages and Error left out when empty. */

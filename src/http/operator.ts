@@ -39,13 +39,13 @@ export function registerOperator(router: Router, api: OperatorApi): void {
     if (!hasID && !hasAddress) throw badRequest("Must specify either ?id with the server's ID or ?address with IP:port of peer to remove");
     if (hasID && hasAddress) throw badRequest('Must specify only one of ?id or ?address');
     const dc = ctx.query.get('dc');
-    await api.raftRemovePeer(dc, hasID ? { id: ctx.query.get('id') } : { address: ctx.query.get('address') });
+    await api.raftRemovePeer(dc, hasID ? { id: ctx.query.get('id') } : { address: ctx.query.get('address') }, ctx.token);
     return {};
   });
   router.add('/v1/operator/autopilot/configuration', ['GET', 'PUT'], (ctx) => (ctx.method === 'GET' ? getAutopilot(ctx, api) : putAutopilot(ctx, api)));
   router.add('/v1/operator/autopilot/health', ['GET'], async (ctx) => {
     const opts = readOptions(ctx);
-    const health = await api.serverHealth(opts.datacenter);
+    const health = await api.serverHealth(opts.datacenter, ctx.token);
     return { status: health.healthy ? 200 : 429, json: serverHealthJson(health) };
   });
 }
@@ -71,7 +71,7 @@ async function putAutopilot(ctx: RequestContext, api: OperatorApi): Promise<Repl
     if (parsed > BigInt(Number.MAX_SAFE_INTEGER)) return { json: false }; // no index is that high yet
     cas = Number(parsed);
   }
-  const written = await api.autopilotSetConfiguration(ctx.query.get('dc'), conf, cas);
+  const written = await api.autopilotSetConfiguration(ctx.query.get('dc'), conf, cas, ctx.token);
   return { json: cas === undefined ? true : written };
 }
 

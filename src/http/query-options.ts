@@ -36,5 +36,5 @@ export function readOptions(ctx: RequestContext): ReadOptions {
     minIndex = n;
   }
   const consistency = parseConsistency(ctx);
-  return { datacenter: q.get('dc'), minIndex, waitMs, consistency, signal: minIndex > 0 ? ctx.signal : undefined };
+  return { datacenter: q.get('dc'), minIndex, waitMs, consistency, signal: minIndex > 0 ? ctx.signal : undefined, token: ctx.token };
 }

@@ -91,17 +91,17 @@ export function registerSession(router: Router, server: ServerApi, nodeName: () 
       if (isReply(d)) return d;
       args = d['args'] as SessionCreateArgs;
     }
-    const id = await sessions.create(ctx.query.get('dc'), args);
+    const id = await sessions.create(ctx.query.get('dc'), args, ctx.token);
     return { json: { ID: id } };
   });
   router.add('/v1/session/destroy/', ['PUT'], async (ctx) => {
     const id = pathArg(ctx, '/v1/session/destroy/', 'Missing session');
-    await sessions.destroy(ctx.query.get('dc'), id);
+    await sessions.destroy(ctx.query.get('dc'), id, ctx.token);
     return { json: true };
   });
   router.add('/v1/session/renew/', ['PUT'], async (ctx) => {
     const id = pathArg(ctx, '/v1/session/renew/', 'Missing session');
-    const s = await sessions.renew(ctx.query.get('dc'), id);
+    const s = await sessions.renew(ctx.query.get('dc'), id, ctx.token);
     if (!s) return { status: 404, text: `Session id '${id}' not found` };
     return { json: [sessionJson(s)] };
   });

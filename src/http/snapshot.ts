@@ -18,7 +18,7 @@ export function registerSnapshot(router: Router, api: SnapshotApi): void {
 }
 
 async function save(ctx: RequestContext, api: SnapshotApi): Promise<Reply> {
-  const r = await api.save(ctx.query.get('dc'), { consistency: ctx.query.has('stale') ? 'stale' : 'default' });
+  const r = await api.save(ctx.query.get('dc'), { consistency: ctx.query.has('stale') ? 'stale' : 'default', token: ctx.token });
   return {
     headers: {
       'X-Consul-Index': String(Math.max(1, r.index)),
@@ -37,6 +37,6 @@ async function save(ctx: RequestContext, api: SnapshotApi): Promise<Reply> {
 
 async function restore(ctx: RequestContext, api: SnapshotApi): Promise<Reply> {
   if (ctx.query.has('stale')) throw new MusterError('ERR_RPC', 'stale not allowed for restore');
-  await api.restore(ctx.query.get('dc'), ctx.req);
+  await api.restore(ctx.query.get('dc'), ctx.req, ctx.token);
   return { text: '' };
 }

@@ -38,7 +38,7 @@ async function txn(ctx: RequestContext, server: ServerApi): Promise<Reply> {
   if ('reply' in converted) return converted.reply;
   const { ops, writes } = converted;
   const consistency = writes === 0 ? parseConsistency(ctx) : 'default';
-  const r = await server.txn(ctx.query.get('dc'), ops, { consistency });
+  const r = await server.txn(ctx.query.get('dc'), ops, { consistency, token: ctx.token });
   const json = r.readOnly ? { ...outcomeJson(r.outcome), ...readMetaJson(r.meta) } : outcomeJson(r.outcome);
   const reply: Reply = { json, ...(r.readOnly ? { metaNoIndex: r.meta } : {}) };
   if (r.outcome.errors.length > 0) reply.status = 409;

@@ -16,14 +16,15 @@ import type {
   TxnOp,
   TxnOutcome,
 } from '../state/index.js';
+import type { AclApi } from './acl-endpoint.js';
 import type { CatalogReadOptions } from './catalog-endpoint.js';
 import type { Consistency, KVApply, QueryMeta, Read, ReadOptions } from './endpoints.js';
 import type { OperatorApi } from './operator-endpoint.js';
 import type { SessionCreateArgs } from './session-endpoint.js';
 
 export interface CatalogApi {
-  register(datacenter: string, req: RegisterRequest): Promise<void>;
-  deregister(datacenter: string, node: string, serviceID: string, checkID: string): Promise<void>;
+  register(datacenter: string, req: RegisterRequest, token?: string): Promise<void>;
+  deregister(datacenter: string, node: string, serviceID: string, checkID: string, token?: string): Promise<void>;
   nodes(opts: CatalogReadOptions): Promise<Read<NodeEntry[]>>;
   services(opts: CatalogReadOptions): Promise<Read<Map<string, string[]>>>;
   serviceNodes(name: string, tags: string[], opts: CatalogReadOptions): Promise<Read<ServiceNodeView[]>>;
@@ -35,10 +36,10 @@ export interface CatalogApi {
 }
 
 export interface SessionApi {
-  create(datacenter: string, args: SessionCreateArgs): Promise<string>;
-  destroy(datacenter: string, id: string): Promise<void>;
+  create(datacenter: string, args: SessionCreateArgs, token?: string): Promise<string>;
+  destroy(datacenter: string, id: string, token?: string): Promise<void>;
   /** Restarts a session's TTL; undefined if there is no such session. */
-  renew(datacenter: string, id: string): Promise<SessionEntry | undefined>;
+  renew(datacenter: string, id: string, token?: string): Promise<SessionEntry | undefined>;
   get(id: string, opts: ReadOptions): Promise<Read<SessionEntry[]>>;
   list(opts: ReadOptions): Promise<Read<SessionEntry[]>>;
   node(node: string, opts: ReadOptions): Promise<Read<SessionEntry[]>>;
@@ -70,14 +71,16 @@ export interface ServerApi {
   readonly sessions: SessionApi;
   readonly dns: DnsLookupApi;
   readonly operator: OperatorApi;
+  /** ACL tokens and policies (Consul's ACL.* RPCs). */
+  readonly acl: AclApi;
   datacenters(): Promise<string[]>;
   statusLeader(): Promise<string>;
   statusPeers(): Promise<string[]>;
   kvGet(key: string, opts: ReadOptions): Promise<Read<KVEntry | undefined>>;
   kvList(prefix: string, opts: ReadOptions): Promise<Read<KVEntry[]>>;
   kvKeys(prefix: string, separator: string, opts: ReadOptions): Promise<Read<string[]>>;
-  kvApply(datacenter: string, req: KVApply): Promise<boolean>;
-  txn(datacenter: string, ops: TxnOp[], opts: { consistency: Consistency }): Promise<TxnReply>;
+  kvApply(datacenter: string, req: KVApply, token?: string): Promise<boolean>;
+  txn(datacenter: string, ops: TxnOp[], opts: { consistency: Consistency; token?: string }): Promise<TxnReply>;
   /** Consul's Internal.EventFire: a server broadcasts the (already encoded) user event to its LAN pool. */
-  eventFire(datacenter: string, name: string, payload: Uint8Array): Promise<void>;
+  eventFire(datacenter: string, name: string, payload: Uint8Array, token?: string): Promise<void>;
 }

@@ -15,9 +15,15 @@ import {
   txnDispatch,
   txnIsReadOnly,
   type KVEntry,
+  serviceKey,
+  type StoreState,
   type TxnOp,
+  type TxnResult,
   type Store,
 } from '../state/index.js';
+import { manageAll, type Authorizer } from '../acl/index.js';
+import { AclResolver, aclDisabled, permissionDenied, type AclSettings } from './acl-resolver.js';
+import { AclEndpoint } from './acl-endpoint.js';
 import type { ServerApi, TxnReply } from './api.js';
 import { blockingQuery, type BlockingOptions, type QueryFn, type QueryResult } from './blocking.js';
 import { CatalogEndpoint } from './catalog-endpoint.js';
@@ -34,6 +40,8 @@ export interface ReadOptions extends BlockingOptions {
   datacenter: string;
   consistency: Consistency;
   signal?: AbortSignal;
+  /** The caller's ACL token ('' or absent: the anonymous token). */
+  token?: string;
 }
 
 export interface QueryMeta {
@@ -76,6 +84,8 @@ export interface ServerDeps {
   serverMembers?: () => AutopilotServer[];
   /** Broadcasts a user event (already encoded) to the LAN pool: Consul's Server.UserEvent. */
   userEvent?: (name: string, payload: Uint8Array) => void;
+  /** The agent's ACL settings; default: ACLs disabled. */
+  acl?: AclSettings;
 }
 
 /** A KV write as the endpoints receive it: the log command without its type tag. */
@@ -89,12 +99,17 @@ export class Server implements ServerApi {
   readonly dns: ServerDnsLookups;
   readonly operator: OperatorEndpoint;
   readonly raft: RaftView;
+  readonly aclResolver: AclResolver;
+  /** ACL tokens and policies (Consul's ACL.* RPCs). */
+  readonly acl: AclEndpoint;
   private readonly tombstoneGC: TombstoneGC;
   private reapTimer: Timer | undefined;
 
   constructor(readonly deps: ServerDeps) {
     this.raft = deps.raft ?? new SoloRaft({ id: '', node: '', address: deps.rpcAddress }, deps.log);
     this.tombstoneGC = new TombstoneGC(deps.tombstoneTtlMs);
+    this.aclResolver = new AclResolver(deps.store, deps.acl ?? aclDisabled, deps.datacenter, () => deps.clock.nowMs());
+    this.acl = new AclEndpoint(this);
     this.catalog = new CatalogEndpoint(this);
     this.sessions = new SessionEndpoint(this, deps.newID, deps.sessionTtlMinMs ?? 10_000);
     this.dns = new ServerDnsLookups(this);
@@ -107,6 +122,7 @@ export class Server implements ServerApi {
       clock: deps.clock,
       logger: deps.logger,
       servers: deps.serverMembers ?? self,
+      authorize: (token) => this.authorize(token),
     });
   }
 
@@ -141,25 +157,44 @@ export class Server implements ServerApi {
     return this.raft.configuration().servers.map((s) => s.address);
   }
 
-  async eventFire(datacenter: string, name: string, payload: Uint8Array): Promise<void> {
+  async eventFire(datacenter: string, name: string, payload: Uint8Array, token?: string): Promise<void> {
     this.checkDatacenter(datacenter);
+    if (!this.authorize(token).eventWrite(name)) throw permissionDenied();
     if (!this.deps.userEvent) throw new MusterError('ERR_INTERNAL', 'user events need gossip');
     this.deps.userEvent(name, payload);
   }
 
-  kvGet(key: string, opts: ReadOptions): Promise<Read<KVEntry | undefined>> {
+  async kvGet(key: string, opts: ReadOptions): Promise<Read<KVEntry | undefined>> {
+    if (!this.authorize(opts.token).keyRead(key)) throw permissionDenied();
     return this.read(opts, (ws) => {
       const r = kvsGet(this.deps.store, key, ws);
       return { index: r.index, value: r.entry };
     });
   }
 
-  kvList(prefix: string, opts: ReadOptions): Promise<Read<KVEntry[]>> {
-    return this.read(opts, (ws) => this.scan(new KVListScan(this.deps.store, prefix, ws), opts.signal));
+  /** Entries under `prefix` the token may read (Consul's filterDirEnt; with enable_key_list_policy, `list` on the prefix first). */
+  async kvList(prefix: string, opts: ReadOptions): Promise<Read<KVEntry[]>> {
+    const authz = this.listAuthorizer(prefix, opts.token);
+    if (authz === manageAll) return this.read(opts, (ws) => this.scan(new KVListScan(this.deps.store, prefix, ws), opts.signal));
+    return this.read(opts, async (ws) => {
+      const r = await this.scan(new KVListScan(this.deps.store, prefix, ws), opts.signal);
+      return { index: r.index, value: r.value.filter((e) => authz.keyRead(e.key)) };
+    });
   }
 
-  kvKeys(prefix: string, separator: string, opts: ReadOptions): Promise<Read<string[]>> {
-    return this.read(opts, (ws) => this.scan(new KVKeysScan(this.deps.store, prefix, separator, ws), opts.signal));
+  async kvKeys(prefix: string, separator: string, opts: ReadOptions): Promise<Read<string[]>> {
+    const authz = this.listAuthorizer(prefix, opts.token);
+    if (authz === manageAll) return this.read(opts, (ws) => this.scan(new KVKeysScan(this.deps.store, prefix, separator, ws), opts.signal));
+    return this.read(opts, async (ws) => {
+      const r = await this.scan(new KVKeysScan(this.deps.store, prefix, separator, ws), opts.signal);
+      return { index: r.index, value: r.value.filter((k) => authz.keyRead(k)) };
+    });
+  }
+
+  private listAuthorizer(prefix: string, token: string | undefined): Authorizer {
+    const authz = this.authorize(token);
+    if (authz !== manageAll && this.aclResolver.settings.enableKeyListPolicy && !authz.keyList(prefix)) throw permissionDenied();
+    return authz;
   }
 
   /**
@@ -179,11 +214,13 @@ export class Server implements ServerApi {
     })();
   }
 
-  async kvApply(datacenter: string, req: KVApply): Promise<boolean> {
+  async kvApply(datacenter: string, req: KVApply, token?: string): Promise<boolean> {
     this.checkDatacenter(datacenter);
     if (req.key === '' && req.op !== 'delete-tree') {
       throw new MusterError('ERR_BAD_REQUEST', 'Must provide key');
     }
+    const authz = this.authorize(token);
+    if (!(req.op === 'delete-tree' ? authz.keyWritePrefix(req.key) : authz.keyWrite(req.key))) throw permissionDenied();
     if (req.value !== null && req.value.length > limits.kvValueBytesMax) {
       throw new MusterError('ERR_TOO_LARGE', `Value exceeds ${limits.kvValueBytesMax} byte limit`);
     }
@@ -205,8 +242,22 @@ export class Server implements ServerApi {
    * A transaction. Read-only ones are answered from the local state without the log (Consul's
    * TxnRO fast path); any write goes through the log as one command.
    */
-  async txn(datacenter: string, ops: TxnOp[], opts: { consistency: Consistency }): Promise<TxnReply> {
+  async txn(datacenter: string, ops: TxnOp[], opts: { consistency: Consistency; token?: string }): Promise<TxnReply> {
     this.checkDatacenter(datacenter);
+    const authz = this.authorize(opts.token);
+    if (authz !== manageAll) {
+      const denied = txnDenied(authz, ops, this.deps.store.state);
+      if (denied.length > 0) {
+        const meta = this.meta(this.deps.store.latestIndex, opts.consistency);
+        return { meta, outcome: { results: [], errors: denied }, readOnly: txnIsReadOnly(ops) };
+      }
+    }
+    const reply = await this.txnApply(ops, opts);
+    if (authz !== manageAll) reply.outcome = { ...reply.outcome, results: reply.outcome.results.filter((r) => txnResultReadable(authz, r)) };
+    return reply;
+  }
+
+  private async txnApply(ops: TxnOp[], opts: { consistency: Consistency }): Promise<TxnReply> {
     const readOnly = txnIsReadOnly(ops);
     if (readOnly) {
       await this.readBarrier(opts.consistency);
@@ -266,9 +317,53 @@ export class Server implements ServerApi {
     };
   }
 
+  /** What the caller's token may do (every thing, with ACLs disabled); "ACL not found" for an unknown token. */
+  authorize(token: string | undefined): Authorizer {
+    return this.aclResolver.authorize(token);
+  }
+
   checkDatacenter(dc: string): void {
     if (dc !== '' && dc !== this.deps.datacenter) {
       throw new MusterError('ERR_NO_PATH_TO_DC', 'No path to datacenter');
     }
   }
+}
+
+/**
+ * Consul's Txn.preCheck: each operation the token may not perform is an error of the
+ * transaction, which then changes nothing. KV reads are filtered on the way out instead, except
+ * check-index and check-session, whose outcome alone tells something about the key.
+ */
+function txnDenied(authz: Authorizer, ops: readonly TxnOp[], state: StoreState): Array<{ opIndex: number; what: string }> {
+  const errors: Array<{ opIndex: number; what: string }> = [];
+  ops.forEach((op, opIndex) => {
+    let allowed = true;
+    if ('kv' in op) {
+      const { verb, key } = op.kv;
+      if (verb === 'get' || verb === 'get-tree') allowed = true;
+      else if (verb === 'check-index' || verb === 'check-session') allowed = authz.keyRead(key);
+      else if (verb === 'delete-tree') allowed = authz.keyWritePrefix(key);
+      else allowed = authz.keyWrite(key);
+    } else if ('node' in op) {
+      allowed = op.node.verb === 'get' || authz.nodeWrite(op.node.node.node);
+    } else if ('service' in op) {
+      allowed = op.service.verb === 'get' || authz.serviceWrite(op.service.service.service);
+    } else if (op.check.verb !== 'get') {
+      const c = op.check.check;
+      // A service check needs its service's `service:write` (the name from the catalog; a check
+      // of a service not registered yet fails in the state store anyway), a node check `node:write`.
+      const service = c.serviceID === '' ? undefined : state.services.get(serviceKey(c.node, c.serviceID));
+      allowed = service ? authz.serviceWrite(service.service) : authz.nodeWrite(c.node);
+    }
+    if (!allowed) errors.push({ opIndex, what: 'Permission denied' });
+  });
+  return errors;
+}
+
+/** Consul's filterTxnResults: what the token may not read is left out of the results. */
+function txnResultReadable(authz: Authorizer, r: TxnResult): boolean {
+  if ('kv' in r) return authz.keyRead(r.kv.key);
+  if ('node' in r) return authz.nodeRead(r.node.node);
+  if ('service' in r) return authz.serviceRead(r.service.service);
+  return authz.nodeRead(r.check.node) && (r.check.serviceName === '' || authz.serviceRead(r.check.serviceName));
 }

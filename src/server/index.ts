@@ -18,3 +18,5 @@ export * from './autopilot.js';
 export * from './operator-endpoint.js';
 export * from './snapshot-endpoint.js';
 export * from './snapshot-forward.js';
+export * from './acl-resolver.js';
+export * from './acl-endpoint.js';

@@ -10,6 +10,8 @@
  * health. Promotions and dead-server cleanup are the leader's membership decisions
  * (raft-membership.ts), which read the configuration from the store (`autopilotConfigGet`).
  */
+import type { Authorizer } from '../acl/index.js';
+import { permissionDenied } from './acl-resolver.js';
 import { goQuote, MusterError, nullLogger, type Clock, type Logger, type Timer } from '../lib/index.js';
 import type { CommandLog } from '../fsm/index.js';
 import { autopilotConfigGet, type AutopilotConfig, type AutopilotConfigWrite, type Store } from '../state/index.js';
@@ -41,16 +43,18 @@ export type RemovePeerTarget = { id: string } | { address: string };
 
 export interface OperatorReadOptions {
   consistency: 'default' | 'stale' | 'consistent';
+  /** The caller's ACL token ('' or absent: anonymous). */
+  token?: string;
 }
 
 /** What an agent asks of the servers about Raft and autopilot (Consul's Operator.* RPCs). */
 export interface OperatorApi {
   raftConfiguration(dc: string, opts: OperatorReadOptions): Promise<RaftConfigurationReply>;
-  raftRemovePeer(dc: string, target: RemovePeerTarget): Promise<void>;
+  raftRemovePeer(dc: string, target: RemovePeerTarget, token?: string): Promise<void>;
   autopilotConfiguration(dc: string, opts: OperatorReadOptions): Promise<AutopilotConfig>;
   /** true when written; with `cas`, false when the stored ModifyIndex differs. */
-  autopilotSetConfiguration(dc: string, conf: AutopilotConfigWrite, cas?: number): Promise<boolean>;
-  serverHealth(dc: string): Promise<OperatorHealth>;
+  autopilotSetConfiguration(dc: string, conf: AutopilotConfigWrite, cas?: number, token?: string): Promise<boolean>;
+  serverHealth(dc: string, token?: string): Promise<OperatorHealth>;
 }
 
 export interface OperatorDeps {
@@ -62,6 +66,8 @@ export interface OperatorDeps {
   servers: () => AutopilotServer[];
   clock: Clock;
   logger?: Logger;
+  /** What a token may do (ACLs); default: everything. */
+  authorize?: (token: string | undefined) => Authorizer;
 }
 
 const rpcError = (message: string): MusterError => new MusterError('ERR_RPC', message);
@@ -79,6 +85,7 @@ export class OperatorEndpoint implements OperatorApi {
 
   async raftConfiguration(dc: string, opts: OperatorReadOptions): Promise<RaftConfigurationReply> {
     this.checkDatacenter(dc);
+    this.need(opts.token, 'read');
     await this.barrier(opts);
     const view = this.deps.raft.configuration();
     const byAddress = new Map(this.deps.servers().map((m) => [m.address, m]));
@@ -99,8 +106,9 @@ export class OperatorEndpoint implements OperatorApi {
   }
 
   /** RaftRemovePeerByID / ByAddress: the peer must be in the configuration (a typo is refused). */
-  async raftRemovePeer(dc: string, target: RemovePeerTarget): Promise<void> {
+  async raftRemovePeer(dc: string, target: RemovePeerTarget, token?: string): Promise<void> {
     this.checkDatacenter(dc);
+    this.need(token, 'write');
     await this.deps.raft.readBarrier('lease');
     const servers = this.deps.raft.configuration().servers;
     const byID = 'id' in target;
@@ -120,21 +128,24 @@ export class OperatorEndpoint implements OperatorApi {
 
   async autopilotConfiguration(dc: string, opts: OperatorReadOptions): Promise<AutopilotConfig> {
     this.checkDatacenter(dc);
+    this.need(opts.token, 'read');
     await this.barrier(opts);
     const { config } = autopilotConfigGet(this.deps.store);
     if (!config) throw rpcError('autopilot config not initialized yet');
     return config;
   }
 
-  async autopilotSetConfiguration(dc: string, conf: AutopilotConfigWrite, cas?: number): Promise<boolean> {
+  async autopilotSetConfiguration(dc: string, conf: AutopilotConfigWrite, cas?: number, token?: string): Promise<boolean> {
     this.checkDatacenter(dc);
+    this.need(token, 'write');
     const command = cas === undefined ? { type: 'autopilot-set' as const, config: conf } : { type: 'autopilot-set' as const, config: conf, cas };
     return this.deps.log.apply(command);
   }
 
   /** The health found by the last pass (Consul answers the zero reply before the first one). */
-  async serverHealth(dc: string): Promise<OperatorHealth> {
+  async serverHealth(dc: string, token?: string): Promise<OperatorHealth> {
     this.checkDatacenter(dc);
+    this.need(token, 'read');
     await this.deps.raft.readBarrier('lease');
     if (!this.deps.servers().some((m) => m.status === 'alive')) {
       throw rpcError('error getting server raft protocol versions: No servers found');
@@ -204,6 +215,12 @@ export class OperatorEndpoint implements OperatorApi {
   private async barrier(opts: OperatorReadOptions): Promise<void> {
     if (opts.consistency === 'stale') return;
     await this.deps.raft.readBarrier(opts.consistency === 'consistent' ? 'quorum' : 'lease');
+  }
+
+  /** Consul's operator:read / operator:write check. */
+  private need(token: string | undefined, access: 'read' | 'write'): void {
+    const authz = this.deps.authorize?.(token);
+    if (authz && !(access === 'read' ? authz.operatorRead() : authz.operatorWrite())) throw permissionDenied();
   }
 
   private checkDatacenter(dc: string): void {

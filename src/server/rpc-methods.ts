@@ -19,6 +19,8 @@ import { txnIsReadOnly, type RegisterRequest, type TxnOp } from '../state/index.
 import type { ServerApi } from './api.js';
 import type { CatalogReadOptions } from './catalog-endpoint.js';
 import type { Consistency, KVApply, Read } from './endpoints.js';
+import type { ACLLegacyOp } from './acl-endpoint.js';
+import { aclLegacyArgsFromWire, aclPolicySetArgsFromWire, aclTokenListFilterFromWire, aclTokenSetArgsFromWire, wireBool } from './acl-wire.js';
 import { autopilotConfigFromWire } from './operator-endpoint.js';
 import type { SessionCreateArgs } from './session-endpoint.js';
 
@@ -34,6 +36,8 @@ export interface WireReadOptions {
 export interface WireRequest {
   args: unknown[];
   opts?: WireReadOptions;
+  /** The caller's ACL token (absent: the anonymous token). */
+  token?: string;
 }
 
 interface MethodSpec {
@@ -49,8 +53,8 @@ interface MethodSpec {
   where: 'here' | 'leader' | 'consistency';
   /** Its reply may be a long list (a whole-store KV read): it goes on the RPC client's bulk lane. */
   bulk?: true;
-  /** Runs the call on the server, from checked wire arguments. */
-  serve(api: ServerApi, args: unknown[], opts: CatalogReadOptions | undefined): Promise<unknown>;
+  /** Runs the call on the server, from checked wire arguments; reads find the token in `opts`. */
+  serve(api: ServerApi, args: unknown[], opts: CatalogReadOptions | undefined, token: string): Promise<unknown>;
 }
 
 const consistencies: ReadonlySet<string> = new Set(['default', 'stale', 'consistent']);
@@ -160,16 +164,16 @@ export const rpcMethods = {
   'KVS.Get': read((api, [key], o) => api.kvGet(str(key, 'key'), need(o))),
   'KVS.List': { ...read((api, [prefix], o) => api.kvList(str(prefix, 'prefix'), need(o))), bulk: true },
   'KVS.ListKeys': { ...read((api, [prefix, sep], o) => api.kvKeys(str(prefix, 'prefix'), str(sep, 'separator'), need(o))), bulk: true },
-  'KVS.Apply': write((api, [dc, req]) => api.kvApply(str(dc, 'dc'), kvApplyArg(req))),
-  'Txn.Apply': write(async (api, [dc, ops, consistency]) => {
+  'KVS.Apply': write((api, [dc, req], _o, token) => api.kvApply(str(dc, 'dc'), kvApplyArg(req), token)),
+  'Txn.Apply': write(async (api, [dc, ops, consistency], _o, token) => {
     const c = str(consistency, 'consistency');
     if (!consistencies.has(c)) throw bad(`unknown consistency ${c}`);
-    return api.txn(str(dc, 'dc'), txnOpsArg(ops), { consistency: c as Consistency });
+    return api.txn(str(dc, 'dc'), txnOpsArg(ops), { consistency: c as Consistency, token });
   }),
 
-  'Catalog.Register': write((api, [dc, req]) => api.catalog.register(str(dc, 'dc'), registerArg(req))),
-  'Catalog.Deregister': write((api, [dc, node, service, check]) =>
-    api.catalog.deregister(str(dc, 'dc'), str(node, 'node'), str(service, 'service ID'), str(check, 'check ID')),
+  'Catalog.Register': write((api, [dc, req], _o, token) => api.catalog.register(str(dc, 'dc'), registerArg(req), token)),
+  'Catalog.Deregister': write((api, [dc, node, service, check], _o, token) =>
+    api.catalog.deregister(str(dc, 'dc'), str(node, 'node'), str(service, 'service ID'), str(check, 'check ID'), token),
   ),
   'Catalog.ListNodes': read((api, _args, o) => api.catalog.nodes(need(o))),
   'Catalog.ListServices': read(async (api, _args, o) => {
@@ -183,27 +187,58 @@ export const rpcMethods = {
   'Health.ChecksInState': read((api, [state], o) => api.catalog.checksInState(str(state, 'state'), need(o))),
   'Health.ServiceNodes': read((api, [name, tags], o) => api.catalog.healthService(str(name, 'service'), strs(tags, 'tags'), need(o))),
 
-  'Session.Create': write((api, [dc, args]) => api.sessions.create(str(dc, 'dc'), sessionArg(args))),
-  'Session.Destroy': write((api, [dc, id]) => api.sessions.destroy(str(dc, 'dc'), str(id, 'session ID'))),
+  'Session.Create': write((api, [dc, args], _o, token) => api.sessions.create(str(dc, 'dc'), sessionArg(args), token)),
+  'Session.Destroy': write((api, [dc, id], _o, token) => api.sessions.destroy(str(dc, 'dc'), str(id, 'session ID'), token)),
   // A read (nothing changes in the log) that only the leader, which keeps the TTL timers, answers.
-  'Session.Renew': { ...lookup((api, [dc, id]) => api.sessions.renew(str(dc, 'dc'), str(id, 'session ID'))), where: 'leader' },
+  'Session.Renew': { ...lookup((api, [dc, id], _o, token) => api.sessions.renew(str(dc, 'dc'), str(id, 'session ID'), token)), where: 'leader' },
   'Session.Get': read((api, [id], o) => api.sessions.get(str(id, 'session ID'), need(o))),
   'Session.List': read((api, _args, o) => api.sessions.list(need(o))),
   'Session.NodeSessions': read((api, [node], o) => api.sessions.node(str(node, 'node'), need(o))),
 
-  'Internal.EventFire': write((api, [dc, name, payload]) => api.eventFire(str(dc, 'dc'), str(name, 'name'), bytes(payload, 'payload'))),
+  'Internal.EventFire': write((api, [dc, name, payload], _o, token) => api.eventFire(str(dc, 'dc'), str(name, 'name'), bytes(payload, 'payload'), token)),
 
   // Reads carry their consistency in the read options (the value is the reply; the meta is not used).
   'Operator.RaftGetConfiguration': read(async (api, _args, o) => ({ meta: undefined, value: await api.operator.raftConfiguration(need(o).datacenter, need(o)) })),
-  'Operator.RaftRemovePeerByAddress': write((api, [dc, address]) => api.operator.raftRemovePeer(str(dc, 'dc'), { address: str(address, 'address') })),
-  'Operator.RaftRemovePeerByID': write((api, [dc, id]) => api.operator.raftRemovePeer(str(dc, 'dc'), { id: str(id, 'id') })),
+  'Operator.RaftRemovePeerByAddress': write((api, [dc, address], _o, token) => api.operator.raftRemovePeer(str(dc, 'dc'), { address: str(address, 'address') }, token)),
+  'Operator.RaftRemovePeerByID': write((api, [dc, id], _o, token) => api.operator.raftRemovePeer(str(dc, 'dc'), { id: str(id, 'id') }, token)),
   'Operator.AutopilotGetConfiguration': read(async (api, _args, o) => ({ meta: undefined, value: await api.operator.autopilotConfiguration(need(o).datacenter, need(o)) })),
-  'Operator.AutopilotSetConfiguration': write((api, [dc, conf, cas]) => {
-    if (cas !== undefined && (typeof cas !== 'number' || !Number.isSafeInteger(cas) || cas < 0)) throw bad('cas must be a non-negative integer');
-    return api.operator.autopilotSetConfiguration(str(dc, 'dc'), autopilotConfigFromWire(conf), cas);
+  'Operator.AutopilotSetConfiguration': write((api, [dc, conf, cas], _o, token) => {
+    if (cas !== undefined && cas !== null && (typeof cas !== 'number' || !Number.isSafeInteger(cas) || cas < 0)) throw bad('cas must be a non-negative integer');
+    return api.operator.autopilotSetConfiguration(str(dc, 'dc'), autopilotConfigFromWire(conf), cas ?? undefined, token);
   }),
   // Health is the leader's own view (Consul forces RequireConsistent).
-  'Operator.ServerHealth': { ...lookup((api, [dc]) => api.operator.serverHealth(str(dc, 'dc'))), where: 'leader' },
+  'Operator.ServerHealth': { ...lookup((api, [dc], _o, token) => api.operator.serverHealth(str(dc, 'dc'), token)), where: 'leader' },
+
+  // ACL tokens and policies (acl-endpoint.ts); ACL.Enabled and ACL.RulesTranslate are ours.
+  'ACL.Enabled': lookup((api) => api.acl.enabled()),
+  // The token to resolve is the call's own token.
+  'ACL.ResolveIdentity': lookup((api, _args, _o, token) => api.acl.resolveIdentity(token)),
+  'ACL.BootstrapTokens': write((api, [dc]) => api.acl.bootstrap(str(dc, 'dc'))),
+  // By AccessorID, or ('secret') the caller's own token, which travels as the request's token.
+  'ACL.TokenRead': read((api, [type, id], o) => {
+    if (type === 'secret') return api.acl.tokenSelf(need(o));
+    if (type !== 'accessor') throw bad('token ID type must be accessor or secret');
+    return api.acl.tokenRead(str(id, 'accessor ID'), need(o));
+  }),
+  'ACL.TokenSet': write((api, [dc, t, create], _o, token) => api.acl.tokenSet(str(dc, 'dc'), aclTokenSetArgsFromWire(t), wireBool(create, 'create'), token)),
+  'ACL.TokenClone': write((api, [dc, id, description], _o, token) =>
+    api.acl.tokenClone(str(dc, 'dc'), str(id, 'accessor ID'), str(description, 'description'), token),
+  ),
+  'ACL.TokenDelete': write((api, [dc, id], _o, token) => api.acl.tokenDelete(str(dc, 'dc'), str(id, 'accessor ID'), token)),
+  'ACL.TokenList': read((api, [filter], o) => api.acl.tokenList(aclTokenListFilterFromWire(filter), need(o))),
+  // By ID, or by name when the ID is empty (Consul's PolicyID and PolicyName).
+  'ACL.PolicyRead': read((api, [id, name], o) =>
+    str(id, 'policy ID') !== '' ? api.acl.policyRead(id as string, need(o)) : api.acl.policyReadByName(str(name, 'policy name'), need(o)),
+  ),
+  'ACL.PolicySet': write((api, [dc, p], _o, token) => api.acl.policySet(str(dc, 'dc'), aclPolicySetArgsFromWire(p), token)),
+  'ACL.PolicyDelete': write((api, [dc, id], _o, token) => api.acl.policyDelete(str(dc, 'dc'), str(id, 'policy ID'), token)),
+  'ACL.PolicyList': read((api, _args, o) => api.acl.policyList(need(o))),
+  'ACL.ReplicationStatus': { ...lookup((api, [dc]) => api.acl.replicationStatus(str(dc, 'dc'))), where: 'leader' },
+  'ACL.RulesTranslate': lookup((api, [rules], _o, token) => api.acl.rulesTranslate(str(rules, 'rules'), token)),
+  // The legacy endpoints: op 'set' or 'delete' (the endpoint refuses others as Consul does).
+  'ACL.Apply': write((api, [dc, op, acl], _o, token) => api.acl.legacyApply(str(dc, 'dc'), str(op, 'op') as ACLLegacyOp, aclLegacyArgsFromWire(acl), token)),
+  'ACL.Get': read((api, [id], o) => api.acl.legacyGet(str(id, 'ACL ID'), need(o))),
+  'ACL.List': read((api, _args, o) => api.acl.legacyList(need(o))),
 
   'DNS.Node': lookup((api, [dc, name]) => api.dns.node(str(dc, 'dc'), str(name, 'node'))),
   'DNS.ServiceNodes': lookup((api, [dc, name]) => api.dns.serviceNodes(str(dc, 'dc'), str(name, 'service'))),
@@ -233,8 +268,9 @@ export function laneOf(method: RpcMethod): RpcLane | undefined {
 /** Runs `method` on `api` from its wire form, as a server does for a call that arrived. */
 export function serveLocally(api: ServerApi, method: RpcMethod, body: WireRequest, signal: AbortSignal | undefined): Promise<unknown> {
   const spec: MethodSpec = rpcMethods[method];
-  const opts = body.opts === undefined ? undefined : { ...readOptionsFromWire(body.opts), signal };
-  return spec.serve(api, body.args, opts);
+  const token = body.token ?? '';
+  const opts = body.opts === undefined ? undefined : { ...readOptionsFromWire(body.opts), signal, token };
+  return spec.serve(api, body.args, opts, token);
 }
 
 /** The reply of a read, as it arrives (a Map comes back from its entry list in RemoteServer). */
@@ -251,8 +287,9 @@ export function registerServerEndpoints(rpc: RpcRegistry, api: ServerApi): void 
     rpc.register(method, (body, ctx) => {
       const req = record(body, 'request');
       const args = list(req['args'], 'args');
-      const opts = req['opts'] === undefined ? undefined : { ...readOptionsFromWire(req['opts']), signal: ctx.signal };
-      return spec.serve(api, args, opts).then(listed);
+      const token = req['token'] === undefined ? '' : str(req['token'], 'token');
+      const opts = req['opts'] === undefined ? undefined : { ...readOptionsFromWire(req['opts']), signal: ctx.signal, token };
+      return spec.serve(api, args, opts, token).then(listed);
     });
   }
 }

@@ -6,6 +6,8 @@
  */
 import { formatDurationMs, parseDurationMs, parseGoDuration, type Timer } from '../lib/index.js';
 import { nodeSessions, sessionGet, sessionIDError, sessionList, type SessionEntry, type SessionWrite } from '../state/index.js';
+import { manageAll, type Authorizer } from '../acl/index.js';
+import { permissionDenied } from './acl-resolver.js';
 import { rpcError } from './catalog-endpoint.js';
 import type { Read, ReadOptions, Server } from './endpoints.js';
 
@@ -29,9 +31,10 @@ export class SessionEndpoint {
     private readonly ttlMinMs: number,
   ) {}
 
-  async create(datacenter: string, args: SessionCreateArgs): Promise<string> {
+  async create(datacenter: string, args: SessionCreateArgs, token?: string): Promise<string> {
     this.server.checkDatacenter(datacenter);
     if (args.node === '') throw rpcError('Must provide Node');
+    if (!this.server.authorize(token).sessionWrite(args.node)) throw permissionDenied();
     const behavior = (args.behavior as string) === '' ? 'release' : args.behavior;
     if (behavior !== 'release' && behavior !== 'delete') throw rpcError(`Invalid Behavior setting '${behavior as string}'`);
     const ttlMs = this.parseTtl(args.ttl);
@@ -57,18 +60,20 @@ export class SessionEndpoint {
     return ms;
   }
 
-  async destroy(datacenter: string, id: string): Promise<void> {
+  async destroy(datacenter: string, id: string, token?: string): Promise<void> {
     this.server.checkDatacenter(datacenter);
     if (id === '') throw rpcError('Must provide ID');
     checkSessionID(id);
+    this.vetSession(id, token);
     await this.server.deps.log.apply({ type: 'session-destroy', id });
     this.clearTimer(id);
   }
 
   /** Restarts a session's TTL; undefined if there is no such session. */
-  async renew(datacenter: string, id: string): Promise<SessionEntry | undefined> {
+  async renew(datacenter: string, id: string, token?: string): Promise<SessionEntry | undefined> {
     this.server.checkDatacenter(datacenter);
     checkSessionID(id);
+    this.vetSession(id, token);
     const s = this.server.deps.store.state.sessions.get(id);
     if (!s) return undefined;
     const ttlMs = s.ttl === '' ? 0 : (parseDurationMs(s.ttl) ?? 0);
@@ -76,26 +81,37 @@ export class SessionEndpoint {
     return s;
   }
 
-  get(id: string, opts: ReadOptions): Promise<Read<SessionEntry[]>> {
+  async get(id: string, opts: ReadOptions): Promise<Read<SessionEntry[]>> {
     checkSessionID(id);
+    const authz = this.server.authorize(opts.token);
     return this.server.read(opts, (ws) => {
       const r = sessionGet(this.server.deps.store, id, ws);
-      return { index: r.index, value: r.session ? [r.session] : [] };
+      return { index: r.index, value: readable(authz, r.session ? [r.session] : []) };
     });
   }
 
-  list(opts: ReadOptions): Promise<Read<SessionEntry[]>> {
+  async list(opts: ReadOptions): Promise<Read<SessionEntry[]>> {
+    const authz = this.server.authorize(opts.token);
     return this.server.read(opts, (ws) => {
       const r = sessionList(this.server.deps.store, ws);
-      return { index: r.index, value: r.sessions };
+      return { index: r.index, value: readable(authz, r.sessions) };
     });
   }
 
-  node(node: string, opts: ReadOptions): Promise<Read<SessionEntry[]>> {
+  async node(node: string, opts: ReadOptions): Promise<Read<SessionEntry[]>> {
+    const authz = this.server.authorize(opts.token);
     return this.server.read(opts, (ws) => {
       const r = nodeSessions(this.server.deps.store, node, ws);
-      return { index: r.index, value: r.sessions };
+      return { index: r.index, value: readable(authz, r.sessions) };
     });
+  }
+
+  /** Destroying or renewing a session needs `session:write` on its node (Consul's Session.Apply and Renew). */
+  private vetSession(id: string, token: string | undefined): void {
+    const authz = this.server.authorize(token);
+    if (authz === manageAll) return;
+    const s = this.server.deps.store.state.sessions.get(id);
+    if (s && !authz.sessionWrite(s.node)) throw permissionDenied();
   }
 
   /** On gaining leadership: arm a timer for every session with a TTL (Consul's initializeSessionTimers). */
@@ -134,4 +150,9 @@ export class SessionEndpoint {
     this.timers.get(id)?.cancel();
     this.timers.delete(id);
   }
+}
+
+/** Consul's filterSessions: only sessions on nodes the token may read sessions of. */
+function readable(authz: Authorizer, sessions: SessionEntry[]): SessionEntry[] {
+  return authz === manageAll ? sessions : sessions.filter((s) => authz.sessionRead(s.node));
 }

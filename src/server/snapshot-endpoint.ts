@@ -15,6 +15,8 @@
  * failed chunk sends `restore-abort` instead, and nothing changes. Then `compact()` (a Raft
  * snapshot, so the chunks need not stay in the log).
  */
+import type { Authorizer } from '../acl/index.js';
+import { permissionDenied } from './acl-resolver.js';
 import { decode, MusterError, type Clock } from '../lib/index.js';
 import { FrameReader, recordFrames, type CommandLog, type RaftFsm } from '../fsm/index.js';
 import type { SnapshotRecord } from '../state/index.js';
@@ -23,6 +25,8 @@ import type { RaftView } from './raft-view.js';
 
 export interface SnapshotSaveOptions {
   consistency: 'default' | 'stale' | 'consistent';
+  /** The caller's ACL token: a snapshot needs a management token (`acl:write`). */
+  token?: string;
 }
 
 export interface SnapshotSaveReply {
@@ -38,7 +42,7 @@ export interface SnapshotSaveReply {
 /** What the HTTP API (and a client agent, over RPC) asks of the servers about snapshots. */
 export interface SnapshotApi {
   save(dc: string, opts: SnapshotSaveOptions): Promise<SnapshotSaveReply>;
-  restore(dc: string, archive: AsyncIterable<Uint8Array>): Promise<void>;
+  restore(dc: string, archive: AsyncIterable<Uint8Array>, token?: string): Promise<void>;
 }
 
 export interface SnapshotDeps {
@@ -54,6 +58,8 @@ export interface SnapshotDeps {
   tmpDir?: string;
   /** A unique restore ID (default: term, index and a counter). */
   newID?: () => string;
+  /** What a token may do (ACLs); default: everything. */
+  authorize?: (token: string | undefined) => Authorizer;
 }
 
 /** A restore chunk larger than this (from an archive written elsewhere) is split before it is logged. */
@@ -68,6 +74,7 @@ export class SnapshotEndpoint implements SnapshotApi {
     this.checkDatacenter(dc);
     // Consul's consistentRead for anything but ?stale: a leader that still leads.
     if (opts.consistency !== 'stale') await this.deps.raft.readBarrier('quorum');
+    this.vet(opts.token);
     const { fsm } = this.deps.fsm;
     const captured = fsm.snapshot();
     const index = captured.index + fsm.indexOffset;
@@ -91,10 +98,11 @@ export class SnapshotEndpoint implements SnapshotApi {
     };
   }
 
-  async restore(dc: string, archive: AsyncIterable<Uint8Array>): Promise<void> {
+  async restore(dc: string, archive: AsyncIterable<Uint8Array>, token?: string): Promise<void> {
     this.checkDatacenter(dc);
     // Only the leader restores; elsewhere this rejects (ERR_NO_LEADER) before the body is read.
     await this.deps.raft.readBarrier('lease');
+    this.vet(token);
     const id = this.deps.newID?.() ?? `${this.deps.raft.stats().term}-${this.deps.log.lastIndex}-${++this.restores}`;
     await this.deps.log.apply({ type: 'restore-begin', id });
     let chunkError: string | undefined;
@@ -135,6 +143,12 @@ export class SnapshotEndpoint implements SnapshotApi {
     } catch {
       // Lost leadership or shut down: the next restore-begin drops the staging anyway.
     }
+  }
+
+  /** Consul's snapshot ACL check (after the datacenter and the leader, before any data moves). */
+  private vet(token: string | undefined): void {
+    const authz = this.deps.authorize?.(token);
+    if (authz && !authz.snapshot()) throw permissionDenied();
   }
 
   private checkDatacenter(dc: string): void {

@@ -49,16 +49,16 @@ export class SnapshotForwarder implements SnapshotApi {
     return withHold(hold, async () => {
       const local = this.here(opts.consistency === 'stale');
       if (local) return local.save(dc, opts);
-      const r = await this.deps.call(this.address(), { op: 'save', dc, consistency: opts.consistency });
+      const r = await this.deps.call(this.address(), { op: 'save', dc, consistency: opts.consistency, token: opts.token ?? '' });
       const h = r.reply as WireSaveReply;
       return { index: h.index, knownLeader: h.knownLeader, lastContactMs: h.lastContactMs, archive: r.body };
     });
   }
 
-  async restore(dc: string, archive: AsyncIterable<Uint8Array>): Promise<void> {
+  async restore(dc: string, archive: AsyncIterable<Uint8Array>, token?: string): Promise<void> {
     const local = this.here(false);
-    if (local) return local.restore(dc, archive);
-    await this.deps.call(this.address(), { op: 'restore', dc }, archive);
+    if (local) return local.restore(dc, archive, token);
+    await this.deps.call(this.address(), { op: 'restore', dc, token: token ?? '' }, archive);
   }
 
   private address(): string {
@@ -75,15 +75,17 @@ export function snapshotStreamServe(api: SnapshotApi): StreamServe {
     if (typeof request !== 'object' || request === null) throw bad('request must be a map');
     const r = request as Record<string, unknown>;
     if (typeof r['dc'] !== 'string') throw bad('dc must be a string');
+    const token = r['token'] ?? '';
+    if (typeof token !== 'string') throw bad('token must be a string');
     if (r['op'] === 'save') {
       const c = r['consistency'];
       if (c !== 'default' && c !== 'stale' && c !== 'consistent') throw bad('unknown consistency');
-      const saved = await api.save(r['dc'], { consistency: c });
+      const saved = await api.save(r['dc'], { consistency: c, token });
       const reply: WireSaveReply = { index: saved.index, knownLeader: saved.knownLeader ?? true, lastContactMs: saved.lastContactMs ?? 0 };
       return { reply, body: saved.archive };
     }
     if (r['op'] === 'restore') {
-      await api.restore(r['dc'], body);
+      await api.restore(r['dc'], body, token);
       return { reply: {} };
     }
     throw bad('op must be save or restore');

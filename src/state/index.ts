@@ -1,3 +1,4 @@
+export * from './acl.js';
 export * from './autopilot.js';
 export * from './catalog.js';
 export * from './catalog-read.js';

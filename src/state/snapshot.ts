@@ -4,6 +4,7 @@
  * state from records and the caller installs it with Store.replace().
  */
 import { assertNever } from '../lib/index.js';
+import type { ACLPolicy, ACLToken } from './acl.js';
 import type { AutopilotConfig } from './autopilot.js';
 import { checkKey, nodeKey, serviceByNameKey, serviceKey } from './catalog.js';
 import { kvLockKey } from './kvs.js';
@@ -20,7 +21,10 @@ export type SnapshotRecord =
   | { t: 'service'; v: ServiceEntry }
   | { t: 'check'; v: CheckEntry }
   | { t: 'session'; v: SessionEntry }
-  | { t: 'autopilot'; v: AutopilotConfig };
+  | { t: 'autopilot'; v: AutopilotConfig }
+  | { t: 'acl-token'; v: ACLToken }
+  | { t: 'acl-policy'; v: ACLPolicy }
+  | { t: 'acl-bootstrap'; index: number };
 
 export function* snapshotRecords(state: StoreState): IterableIterator<SnapshotRecord> {
   for (const [table, index] of state.indexes.entries()) yield { t: 'index', table: table as IndexName, index };
@@ -31,6 +35,9 @@ export function* snapshotRecords(state: StoreState): IterableIterator<SnapshotRe
   for (const [, v] of state.kvs.entries()) yield { t: 'kvs', v };
   for (const [key, index] of state.tombstones.entries()) yield { t: 'tombstone', key, index };
   if (state.autopilotConfig) yield { t: 'autopilot', v: state.autopilotConfig };
+  for (const [, v] of state.aclPolicies.entries()) yield { t: 'acl-policy', v };
+  for (const [, v] of state.aclTokens.entries()) yield { t: 'acl-token', v };
+  if (state.aclBootstrapIndex !== 0) yield { t: 'acl-bootstrap', index: state.aclBootstrapIndex };
 }
 
 /**
@@ -50,6 +57,11 @@ export class StateRestorer {
   private readonly sessionChecks = new SortedMapBuilder<string>();
   private readonly kvsBySession = new SortedMapBuilder<string>();
   private autopilotConfig: AutopilotConfig | undefined;
+  private readonly aclTokens = new SortedMapBuilder<ACLToken>();
+  private readonly aclTokensBySecret = new SortedMapBuilder<string>();
+  private readonly aclPolicies = new SortedMapBuilder<ACLPolicy>();
+  private readonly aclPoliciesByName = new SortedMapBuilder<string>();
+  private aclBootstrapIndex = 0;
   private indexes = SortedMap.empty<number>();
 
   /** Adds one record; secondary indexes are rebuilt from the primaries as they come. */
@@ -84,6 +96,17 @@ export class StateRestorer {
       case 'autopilot':
         this.autopilotConfig = r.v;
         return;
+      case 'acl-token':
+        this.aclTokens.add(r.v.accessorID, r.v);
+        this.aclTokensBySecret.add(r.v.secretID, r.v.accessorID);
+        return;
+      case 'acl-policy':
+        this.aclPolicies.add(r.v.id, r.v);
+        this.aclPoliciesByName.add(r.v.name.toLowerCase(), r.v.id);
+        return;
+      case 'acl-bootstrap':
+        this.aclBootstrapIndex = r.index;
+        return;
       default:
         assertNever(r, 'snapshot record');
     }
@@ -101,6 +124,11 @@ export class StateRestorer {
       sessionChecks: this.sessionChecks.finish(),
       kvsBySession: this.kvsBySession.finish(),
       autopilotConfig: this.autopilotConfig,
+      aclTokens: this.aclTokens.finish(),
+      aclTokensBySecret: this.aclTokensBySecret.finish(),
+      aclPolicies: this.aclPolicies.finish(),
+      aclPoliciesByName: this.aclPoliciesByName.finish(),
+      aclBootstrapIndex: this.aclBootstrapIndex,
       indexes: this.indexes,
     };
   }

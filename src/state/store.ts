@@ -12,6 +12,7 @@
  * whole state and fires the abandon channel so every blocked query re-runs (Consul's abandonCh).
  */
 import { assert, assertSafeIndex, type Clock } from '../lib/index.js';
+import type { ACLPolicy, ACLToken } from './acl.js';
 import type { AutopilotConfig } from './autopilot.js';
 import { LockDelay } from './lock-delay.js';
 import { SortedMap } from './sorted-map.js';
@@ -43,6 +44,16 @@ export interface StoreState {
   readonly kvsBySession: SortedMap<string>;
   /** Consul's `autopilot-config` table: one row, or none before the leader first writes it. */
   readonly autopilotConfig: AutopilotConfig | undefined;
+  /** Keyed by AccessorID. */
+  readonly aclTokens: SortedMap<ACLToken>;
+  /** SecretID → AccessorID. */
+  readonly aclTokensBySecret: SortedMap<string>;
+  /** Keyed by ID. */
+  readonly aclPolicies: SortedMap<ACLPolicy>;
+  /** `lower(name)` → ID. */
+  readonly aclPoliciesByName: SortedMap<string>;
+  /** The index the ACL bootstrap ran at; 0 before (Consul's `acl-token-bootstrap` index entry). */
+  readonly aclBootstrapIndex: number;
   /**
    * Table indexes (`kvs`, `nodes`, …) and one per service name: persistent like the tables, so a
    * write copies a path of it, not every service's entry.
@@ -62,6 +73,11 @@ export function emptyState(): StoreState {
     sessionChecks: SortedMap.empty(),
     kvsBySession: SortedMap.empty(),
     autopilotConfig: undefined,
+    aclTokens: SortedMap.empty(),
+    aclTokensBySecret: SortedMap.empty(),
+    aclPolicies: SortedMap.empty(),
+    aclPoliciesByName: SortedMap.empty(),
+    aclBootstrapIndex: 0,
     indexes: SortedMap.empty(),
   };
 }

@@ -122,6 +122,6 @@ export const tableNames: readonly TableName[] = ['kvs', 'tombstones', 'nodes', '
  * (so a health query watches one channel however many instances it returns) and
  * `service_last_extinction` (the index at which the last instance of some service went away).
  */
-export type IndexName = TableName | `service.${string}` | 'service_last_extinction';
+export type IndexName = TableName | 'acl-tokens' | 'acl-policies' | `service.${string}` | 'service_last_extinction';
 export const serviceIndexName = (service: string): IndexName => `service.${service.toLowerCase()}`;
 export const serviceExtinctionIndexName: IndexName = 'service_last_extinction';
