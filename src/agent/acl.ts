@@ -8,7 +8,7 @@ import { denyAll, manageAll, parseRules, policyAuthorizer, type Authorizer } fro
 import type { RuntimeConfig } from '../config/index.js';
 import type { AgentAuth } from '../http/index.js';
 import { MusterError, type Clock } from '../lib/index.js';
-import { AclCompiler, expiresAtMs, type AclIdentity } from '../server/index.js';
+import { AclCompiler, tokenExpired, type AclIdentity } from '../server/index.js';
 
 export class AgentAcl implements AgentAuth {
   private agentMaster: Authorizer | undefined;
@@ -43,7 +43,7 @@ export const aclTokenTtlMs = 30_000;
  * default down_policy, extend-cache); a token never seen fails with the transport's error.
  */
 export class RemoteAcl {
-  private readonly cache = new Map<string, { authz: Authorizer; fetchedMs: number; expiresAtMs: number }>();
+  private readonly cache = new Map<string, { authz: Authorizer; fetchedMs: number; identity: AclIdentity }>();
   private readonly compiler: AclCompiler;
 
   constructor(
@@ -58,7 +58,7 @@ export class RemoteAcl {
   async authorize(secret: string): Promise<Authorizer> {
     const hit = this.cache.get(secret);
     const now = this.clock.monotonicMs();
-    if (hit && now - hit.fetchedMs < this.ttlMs && hit.expiresAtMs > this.clock.nowMs()) return hit.authz;
+    if (hit && now - hit.fetchedMs < this.ttlMs && !tokenExpired(hit.identity, this.clock.nowMs())) return hit.authz;
     let identity: AclIdentity;
     try {
       identity = await this.fetch(secret);
@@ -68,10 +68,10 @@ export class RemoteAcl {
         this.cache.delete(secret);
         throw err;
       }
-      if (hit && hit.expiresAtMs > this.clock.nowMs()) return hit.authz;
+      if (hit && !tokenExpired(hit.identity, this.clock.nowMs())) return hit.authz;
       throw err;
     }
-    const entry = { authz: this.compiler.compile(identity), fetchedMs: now, expiresAtMs: expiresAtMs(identity.expirationTime) };
+    const entry = { authz: this.compiler.compile(identity), fetchedMs: now, identity };
     if (this.cache.size >= 4096) this.cache.clear();
     this.cache.set(secret, entry);
     return entry.authz;

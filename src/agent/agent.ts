@@ -152,6 +152,7 @@ export class Agent implements AgentApi {
       clock: deps.clock,
       prettyByDefault: config.devMode,
       defaultToken: () => this.config.acl.tokens.default,
+      aclEnabled: () => this.config.acl.enabled,
       auth: new AgentAcl(
         () => this.config,
         (token) => {

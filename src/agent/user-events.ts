@@ -16,7 +16,7 @@
  */
 import { compileGoRegexp } from '../filter/index.js';
 import type { EventApi, EventFilters, EventList, UserEvent } from '../http/event.js';
-import { MusterError, decode, encode, limits, multiErrorText, type Clock, type Logger } from '../lib/index.js';
+import { MusterError, decode, encode, isUUID, limits, multiErrorText, type Clock, type Logger } from '../lib/index.js';
 
 /**
  * Events an agent keeps: Consul's eventBuf (agent.go: make([]*UserEvent, 256)). Enough for a
@@ -62,8 +62,6 @@ export interface UserEventsDeps {
   /** Runs (or, with `disable_remote_exec`, refuses) a `_rexec` job: remote-exec.ts. */
   remoteExec: (msg: UserEvent) => void;
 }
-
-const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /**
  * Consul's uuidToUint64: hex of id[0:8]+id[9:13]+id[14:18] XOR hex of id[19:23]+id[24:36], the
@@ -116,7 +114,7 @@ export function decodeUserEvent(bytes: Uint8Array): DecodedUserEvent {
   else return { ok: false, error: 'event payload is not bytes' };
   const v = m['v'] ?? 0;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) return { ok: false, error: 'event version is not an integer' };
-  if (!uuidPattern.test(fields.id!)) return { ok: false, error: `invalid event ID ${JSON.stringify(fields.id)}` };
+  if (!isUUID(fields.id!)) return { ok: false, error: `invalid event ID ${JSON.stringify(fields.id)}` };
   const f = fields as Record<keyof typeof fields, string>;
   return { ok: true, event: { id: f.id, name: f.name, payload, nodeFilter: f.nodeFilter, serviceFilter: f.serviceFilter, tagFilter: f.tagFilter, version: v, ltime: 0 } };
 }

@@ -73,11 +73,15 @@ async function body<T>(ctx: RequestContext, what: string, decode: (v: unknown) =
 
 const notFound = (meta: QueryMeta): Reply => ({ status: 403, text: 'ACL not found', meta });
 
-export function registerACL(router: Router, server: ServerApi): void {
+/**
+ * `enabled`: whether this agent has ACLs on (its own configuration, as Consul's
+ * checkACLDisabled asks the agent's delegate); default: ask the servers.
+ */
+export function registerACL(router: Router, server: ServerApi, enabled: () => boolean | Promise<boolean> = () => server.acl.enabled()): void {
   const acl = server.acl;
   /** Consul's checkACLDisabled, before anything else of the request is looked at. */
   const add = (pattern: string, methods: string[], handler: Handler): void =>
-    router.add(pattern, methods, async (ctx) => ((await acl.enabled()) ? handler(ctx) : { status: 401, text: 'ACL support disabled' }));
+    router.add(pattern, methods, async (ctx) => ((await enabled()) ? handler(ctx) : { status: 401, text: 'ACL support disabled' }));
   const readOpts = (ctx: RequestContext): ReadOptions => {
     const o = readOptions(ctx);
     checkNoNamespace(ctx);

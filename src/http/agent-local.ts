@@ -219,9 +219,8 @@ export function registerLocalAgent(router: Router, agent: LocalAgentApi, clock: 
 
 async function checkUpdate(ctx: RequestContext, agent: LocalAgentApi): Promise<Reply> {
   const raw = await jsonBody(ctx);
-  const get = (k: string): unknown => (raw && typeof raw === 'object' ? Object.entries(raw).find(([key]) => key.toLowerCase() === k)?.[1] : undefined);
-  const status = get('status');
-  const output = get('output');
+  const status = field(raw, 'Status');
+  const output = field(raw, 'Output');
   for (const [k, v] of [['Status', status], ['Output', output]] as const) {
     if (v !== undefined && v !== null && typeof v !== 'string') {
       throw new MusterError('ERR_BAD_REQUEST', `Request decode failed: json: cannot unmarshal ${typeof v} into Go struct field checkUpdate.${k} of type string`);

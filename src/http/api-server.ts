@@ -45,6 +45,8 @@ export interface HttpApiDeps {
   prettyByDefault: boolean;
   /** The agent's default ACL token (`acl.tokens.default`), for requests that carry none. */
   defaultToken?: () => string;
+  /** Whether this agent has ACLs on (`acl.enabled`); default: ask the servers. */
+  aclEnabled?: () => boolean;
   /** ACL checks of the agent's own endpoints (default: everything allowed, as with ACLs disabled). */
   auth?: AgentAuth;
   kvValueBytesMax: number;
@@ -97,7 +99,7 @@ export class HttpApi {
     registerCatalog(this.router, deps.server, cache);
     registerHealth(this.router, deps.server, cache);
     registerSession(this.router, deps.server, () => deps.nodeName);
-    registerACL(this.router, deps.server);
+    registerACL(this.router, deps.server, deps.aclEnabled);
     registerAgent(this.router, deps.agent, deps.auth);
     if (deps.ops) registerAgentOps(this.router, deps.ops, deps.auth);
     if (deps.local) registerLocalAgent(this.router, deps.local, deps.clock, () => deps.queryWaitMsMax ?? limits.queryWaitMsMax, deps.auth);

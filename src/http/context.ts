@@ -85,8 +85,11 @@ export class RequestContext {
    * `Authorization: Bearer <t>`; else the agent's default token; '' means the anonymous one.
    */
   get token(): string {
-    return this.requestToken() || this.defaultToken;
+    this.tokenOf ??= this.requestToken() || this.defaultToken;
+    return this.tokenOf;
   }
+
+  private tokenOf: string | undefined;
 
   /** The token the request itself carries ('' when none). */
   requestToken(): string {

@@ -14,3 +14,4 @@ export * from './metrics.js';
 export * from './json-big.js';
 export * from './go-strconv.js';
 export * from './bytes.js';
+export * from './uuid.js';

@@ -12,7 +12,7 @@
  * the command, so applying the log gives the same state everywhere.
  */
 import { ANONYMOUS_TOKEN_ACCESSOR, ANONYMOUS_TOKEN_SECRET, translateLegacyRules, type Authorizer } from '../acl/index.js';
-import { goQuote } from '../lib/index.js';
+import { goQuote, isUUID } from '../lib/index.js';
 import {
   aclCanBootstrap,
   aclGlobalManagementPolicyID,
@@ -37,7 +37,6 @@ import {
   aclIDReserved,
   bySecret,
   checkRules,
-  isUUID,
   isValidPolicyName,
   memdbUUIDError,
   policyHash,

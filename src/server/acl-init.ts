@@ -6,10 +6,10 @@
  * nothing.
  */
 import { ANONYMOUS_TOKEN_ACCESSOR, ANONYMOUS_TOKEN_SECRET, GLOBAL_MANAGEMENT_RULES } from '../acl/index.js';
-import { MusterError } from '../lib/index.js';
+import { MusterError, isUUID } from '../lib/index.js';
 import { aclCanBootstrap, aclGlobalManagementPolicyID, aclPolicyGetByID, aclTokenGetBySecret, type ACLTokenWrite } from '../state/index.js';
 import { managementToken } from './acl-token-write.js';
-import { goTimeText, isUUID, policyHash, tokenHash, type AclContext } from './acl-validate.js';
+import { goTimeText, policyHash, tokenHash, type AclContext } from './acl-validate.js';
 
 const failed = (what: string, error: string): MusterError => new MusterError('ERR_INTERNAL', `${what}: ${error}`);
 

@@ -128,14 +128,13 @@ export class AclCompiler {
   }
 }
 
-/** Wall-clock ms after which a token with this expiration time is gone (Infinity: never). */
-export function expiresAtMs(expirationTime: string): number {
-  return expirationTime === '' ? Infinity : Date.parse(expirationTime);
+/** Consul's ACLToken.IsExpired: an expiration time before `nowMs` (wall clock). */
+export function tokenExpired(t: { expirationTime: string }, nowMs: number): boolean {
+  return t.expirationTime !== '' && Date.parse(t.expirationTime) < nowMs;
 }
 
 interface Resolved {
   authz: Authorizer;
-  expiresAtMs: number;
   token: ACLToken;
 }
 
@@ -193,11 +192,11 @@ export class AclResolver {
       const accessor = state.aclTokensBySecret.get(s);
       const token = accessor === undefined ? undefined : state.aclTokens.get(accessor);
       if (!token) throw aclNotFound();
-      r = { authz: this.compiler.compile(aclIdentityOf(state, token, this.datacenter)), expiresAtMs: expiresAtMs(token.expirationTime), token };
+      r = { authz: this.compiler.compile(aclIdentityOf(state, token, this.datacenter)), token };
       if (this.bySecret.size >= 4096) this.bySecret.clear();
       this.bySecret.set(s, r);
     }
-    if (r.expiresAtMs <= this.nowMs()) throw aclNotFound();
+    if (tokenExpired(r.token, this.nowMs())) throw aclNotFound();
     return r;
   }
 }

@@ -3,7 +3,7 @@
  * every check in Consul's order with Consul's texts, then one `acl-token-set` command, and the
  * token read back from the state.
  */
-import { formatDurationMs, goQuote, MusterError } from '../lib/index.js';
+import { formatDurationMs, goQuote, MusterError, isUUID } from '../lib/index.js';
 import {
   aclGlobalManagementPolicyID,
   aclPolicyGetByID,
@@ -22,7 +22,6 @@ import {
   dedupeNodeIdentities,
   dedupeServiceIdentities,
   goTimeText,
-  isUUID,
   isValidIdentityName,
   memdbUUIDError,
   rootSecrets,

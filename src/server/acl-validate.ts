@@ -34,10 +34,6 @@ export const rootSecrets: ReadonlySet<string> = new Set(['allow', 'deny', 'manag
 /** What a token without write access to ACLs sees instead of a SecretID (Consul's redactedToken). */
 export const redactedSecret = '<hidden>';
 
-/** go-uuid's ParseUUID: 36 characters, hyphens at 8, 13, 18 and 23, hex elsewhere. */
-export function isUUID(s: string): boolean {
-  return /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(s);
-}
 
 /**
  * The error of a lookup in one of Consul's memdb UUID indexes (tokens by AccessorID, policies
@@ -144,10 +140,7 @@ export function goTimeText(ms: number): string {
 /** Epoch ms of a stored RFC 3339 time; NaN for ''. */
 export const timeMs = (text: string): number => (text === '' ? NaN : Date.parse(text));
 
-/** Consul's ACLToken.IsExpired: an expiration time before now. */
-export function tokenExpired(t: Pick<ACLToken, 'expirationTime'>, nowMs: number): boolean {
-  return t.expirationTime !== '' && timeMs(t.expirationTime) < nowMs;
-}
+export { tokenExpired } from './acl-resolver.js';
 
 /**
  * Consul's ACLToken.UsesNonLegacyFields: a token the legacy endpoints may not touch (it links

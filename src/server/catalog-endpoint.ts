@@ -4,7 +4,7 @@
  * command on the log, or a store read through the blocking loop.
  */
 import { manageAll, type Authorizer } from '../acl/index.js';
-import { MusterError } from '../lib/index.js';
+import { isUUID, MusterError } from '../lib/index.js';
 import {
   checkKey,
   nodeKey,
@@ -33,7 +33,6 @@ export interface CatalogReadOptions extends ReadOptions {
   nodeMeta?: MetaFilter;
 }
 
-const uuidRe = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const anyAddress = new Set(['0.0.0.0', '::', '[::]']);
 
 export class CatalogEndpoint {
@@ -43,7 +42,7 @@ export class CatalogEndpoint {
     this.server.checkDatacenter(datacenter);
     const n = req.node;
     if (n.node === '') throw rpcError('Must provide node');
-    if (n.id !== '' && !uuidRe.test(n.id)) {
+    if (n.id !== '' && !isUUID(n.id)) {
       throw rpcError(`Bad node ID: ${n.id.length !== 36 ? 'uuid string is wrong length' : 'uuid is improperly formatted'}`);
     }
     if (n.address === '' && !req.skipNodeUpdate) throw rpcError('Must provide address if SkipNodeUpdate is not set');
