@@ -2,8 +2,8 @@
  * The local agent's services and checks (Consul's AgentServiceRegistration, AgentServiceCheck,
  * AgentCheck), encoded exactly as Go's client sends them, and the /v1/agent/monitor log stream.
  */
-import http from 'node:http';
-import { nodeHttps, nodeReadline } from '../host/index.js';
+import type http from 'node:http';
+import { nodeHttp, nodeHttps, nodeReadline } from '../host/index.js';
 import type { ServiceAddress, Weights } from './catalog.js';
 import type { ApiClient } from './client.js';
 import { ApiError, goDialReason, goUrlErrorPrefix, statusError, type DialTarget } from './errors.js';
@@ -179,7 +179,7 @@ export function openLogStream(client: ApiClient, params: readonly QueryParam[]):
   const prefix = goUrlErrorPrefix('GET', client.baseUrl + pathAndQuery);
   const ep = t.endpoint;
   return new Promise<LogStream>((resolve, reject) => {
-    const req = (ep.scheme === 'https' ? nodeHttps() : http).request({
+    const req = (ep.scheme === 'https' ? nodeHttps() : nodeHttp()).request({
       method: 'GET',
       path: pathAndQuery,
       headers: t.token ? { 'X-Consul-Token': t.token } : {},

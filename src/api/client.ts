@@ -5,13 +5,13 @@
  * Resource groups (kv.ts, agent.ts, status.ts) build on `get`/`put`/`del` here.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
 import { join } from 'node:path';
 import { ApiError, goDialReason, goUrlErrorPrefix, statusError, type DialTarget } from './errors.js';
 import { goEncodeQuery, goPathEscape, type QueryParam } from './url.js';
 import type https from 'node:https';
 import { parseJsonBig } from '../lib/index.js';
-import { nodeHttps } from '../host/index.js';
+import { nodeHttp, nodeHttps } from '../host/index.js';
 
 /** Largest response body read into memory: a recursive KV read of a big tree is the biggest. */
 export const responseBytesMax = 256 * 1024 * 1024;
@@ -110,7 +110,7 @@ export class ApiClient {
     this.httpAgent =
       this.endpoint.scheme === 'https'
         ? new (nodeHttps().Agent)({ keepAlive: true, ...tlsOptions(config.tls ?? {}) })
-        : new http.Agent({ keepAlive: true });
+        : new (nodeHttp().Agent)({ keepAlive: true });
   }
 
   /** The base URL as Go's client prints it (`http://127.0.0.1:8500`). */
@@ -193,7 +193,7 @@ export class ApiClient {
     return new Promise<RawResponse>((resolve, reject) => {
       if (req.signal?.aborted) return reject(new ApiError('ERR_API_ABORTED', `${prefix}context canceled`));
       const ep = this.endpoint;
-      const mod = ep.scheme === 'https' ? nodeHttps() : http;
+      const mod = ep.scheme === 'https' ? nodeHttps() : nodeHttp();
       let settled = false;
       const finish = (e: ApiError | undefined, r?: RawResponse): void => {
         if (settled) return;

@@ -22,7 +22,7 @@ async function aclHarness(acl: Partial<AclSettings> = {}) {
     nodeName: 'n1',
     agent: { self: () => ({}), members: () => [], leave: async () => () => {}, join: async () => {}, forceLeave: async () => {} },
   });
-  const dispatch = (req: Parameters<HttpApi['handle']>[0], res: Parameters<HttpApi['handle']>[1]): void => void api.handle(req, res);
+  const dispatch = (req: Parameters<HttpApi['handleNode']>[0], res: Parameters<HttpApi['handleNode']>[1]): void => void api.handleNode(req, res);
   const request = (method: string, url: string, payload?: unknown, token = 'root') => {
     const opts: InjectOptions = { method: method as InjectOptions['method'], url, headers: token === '' ? {} : { 'X-Consul-Token': token } };
     if (payload !== undefined) opts.payload = typeof payload === 'string' ? payload : JSON.stringify(payload);

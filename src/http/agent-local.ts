@@ -95,7 +95,7 @@ function serviceHealth(agent: LocalAgentApi, s: AgentServiceView): { code: numbe
 
 /** returnTextPlain: `?format=text`, or an Accept header asking for text/plain (which wins). */
 function wantsText(ctx: RequestContext): boolean {
-  const accept = ctx.req.headers['accept'];
+  const accept = ctx.header('accept');
   if (typeof accept === 'string' && accept.startsWith('text/plain')) return true;
   return ctx.query.get('format') === 'text';
 }

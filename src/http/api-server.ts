@@ -3,7 +3,7 @@
  * and writes the Reply with Consul's headers and status codes. It only maps: all behaviour is
  * in server/ (and the agent behind AgentApi).
  */
-import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
@@ -17,7 +17,10 @@ import { registerCatalog } from './catalog.js';
 import { registerEvent, type EventApi } from './event.js';
 import { RenderCache, ResponseCache } from './cache.js';
 import { RequestContext } from './context.js';
+import { nodeExchange, type Exchange } from './exchange.js';
+import { Http1Server } from './http1-server.js';
 import { ReplyError } from './filter.js';
+import { BodyError } from './wire/index.js';
 import { acceptsGzip, gzipBody } from './gzip.js';
 import { goJson } from './json.js';
 import { jsonListStreamMin, writeJsonList, type JsonList } from './json-list.js';
@@ -86,10 +89,11 @@ const statusOf: Record<ErrorCode, number> = {
 export class HttpApi {
   readonly router = new Router();
   private readonly rendered = new RenderCache();
-  private readonly servers: NodeHttpServer[] = [];
+  private readonly transport: Http1Server;
 
   constructor(private readonly deps: HttpApiDeps) {
     this.isOpen = !deps.startClosed;
+    this.transport = new Http1Server({ handle: (ex) => void this.handle(ex), nowMs: () => deps.clock.nowMs() });
     registerKV(this.router, deps.server, deps.kvValueBytesMax);
     registerTxn(this.router, deps.server);
     registerStatus(this.router, deps.server);
@@ -116,32 +120,11 @@ export class HttpApi {
   listen(host: string, port: number): Promise<AddressInfo>;
   listen(at: { path: string }): Promise<string>;
   listen(host: string | { path: string }, port?: number): Promise<AddressInfo | string> {
-    const srv = createServer({ keepAliveTimeout: 30_000 }, (req, res) => void this.handle(req, res));
-    srv.headersTimeout = 60_000;
-    srv.requestTimeout = 0; // blocking queries may legitimately run for 10 minutes
-    this.servers.push(srv);
-    return new Promise((resolve, reject) => {
-      srv.once('error', reject);
-      const listening = (): void => {
-        srv.off('error', reject);
-        resolve(srv.address() as AddressInfo | string);
-      };
-      if (typeof host === 'string') srv.listen(port, host, listening);
-      else srv.listen(host.path, listening);
-    });
+    return this.transport.listen(typeof host === 'string' ? { host, port: port ?? 0 } : host);
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      this.servers.map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            s.close(() => resolve());
-            s.closeAllConnections();
-          }),
-      ),
-    );
-    this.servers.length = 0;
+    await this.transport.close();
   }
 
   private isOpen = true;
@@ -157,29 +140,37 @@ export class HttpApi {
     this.openGate();
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** One request from Node's http objects (the in-process test harness injects through them). */
+  handleNode(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    return this.handle(nodeExchange(req, res));
+  }
+
+  async handle(ex: Exchange): Promise<void> {
     if (!this.isOpen) await this.opened;
     const started = this.deps.clock.monotonicMs();
     let reply: Reply;
     let pretty = this.deps.prettyByDefault;
-    let ctx: RequestContext | undefined;
     try {
-      ctx = new RequestContext(req);
+      const ctx = new RequestContext(ex);
       if (this.deps.defaultToken) ctx.defaultToken = this.deps.defaultToken();
       pretty ||= ctx.query.has('pretty');
-      reply = await this.route(ctx, req.url ?? '/');
+      reply = await this.route(ctx, ex.url);
     } catch (err) {
-      reply = this.errorReply(err, req);
-    } finally {
-      ctx?.release();
+      reply = this.errorReply(err, ex);
     }
-    await this.write(req, res, reply, pretty);
+    try {
+      await this.write(ex, reply, pretty);
+    } catch (err) {
+      // Only a broken reply (a handler's bad header) gets here: the client sees the connection drop.
+      this.deps.logger.error('Request error', { method: ex.method, url: ex.url, error: String((err as Error)?.stack ?? err) });
+      if (!ex.signal.aborted) ex.destroy();
+    }
     this.deps.afterReply?.();
     if (this.deps.logger.enabled('debug')) {
       this.deps.logger.debug('Request finished', {
-        method: req.method,
-        url: req.url,
-        from: `${req.socket.remoteAddress}:${req.socket.remotePort}`,
+        method: ex.method,
+        url: ex.url,
+        from: ex.remote,
         latency: `${(this.deps.clock.monotonicMs() - started).toFixed(3)}ms`,
       });
     }
@@ -188,7 +179,7 @@ export class HttpApi {
   private async route(ctx: RequestContext, url: string): Promise<Reply> {
     const q = url.indexOf('?');
     const m = this.router.match(ctx.path, q < 0 ? '' : url.slice(q + 1));
-    if ('redirect' in m) return { status: 301, headers: { Location: m.redirect }, text: '' };
+    if ('redirect' in m) return redirect(ctx.method, m.redirect);
     if ('notFound' in m) return { status: 404, text: '404 page not found\n' };
     if (!m.route.methods.includes(ctx.method)) {
       return { status: 405, text: `method ${ctx.method} not allowed`, headers: { Allow: m.route.methods.join(',') } };
@@ -206,38 +197,32 @@ export class HttpApi {
     }
   }
 
-  private errorReply(err: unknown, req: IncomingMessage): Reply {
+  private errorReply(err: unknown, ex: Exchange): Reply {
     if (err instanceof ReplyError) return err.reply;
     if (MusterError.is(err)) {
       const status = statusOf[err.code];
-      if (status >= 500) this.deps.logger.error('Request error', { method: req.method, url: req.url, error: err.message });
+      if (status >= 500) this.deps.logger.error('Request error', { method: ex.method, url: ex.url, error: err.message });
       return { status, text: err.message };
     }
-    this.deps.logger.error('Request error', { method: req.method, url: req.url, error: String((err as Error)?.stack ?? err) });
+    if (err instanceof BodyError) return { status: 500, text: err.message };
+    this.deps.logger.error('Request error', { method: ex.method, url: ex.url, error: String((err as Error)?.stack ?? err) });
     return { status: 500, text: (err as Error)?.message ?? String(err) };
   }
 
-  private async write(req: IncomingMessage, res: ServerResponse, reply: Reply, pretty: boolean): Promise<void> {
+  private async write(ex: Exchange, reply: Reply, pretty: boolean): Promise<void> {
     if (reply.destroySocket) {
-      res.socket?.destroy();
+      ex.destroy();
       return;
     }
     if (reply.stream) {
-      res.setHeader('Vary', 'Accept-Encoding');
-      for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
-      res.writeHead(reply.status ?? 200);
-      res.flushHeaders();
-      const aborter = new AbortController();
-      res.once('close', () => aborter.abort());
-      reply.stream(res, aborter.signal);
+      const out = ex.stream(reply.status ?? 200, { Vary: 'Accept-Encoding', ...reply.headers });
+      reply.stream(out, ex.signal);
       return;
     }
     if (reply.jsonList && reply.jsonList.items.length > jsonListStreamMin) {
-      await this.writeList(req, res, reply, reply.jsonList, pretty);
+      await this.writeList(ex, reply, reply.jsonList, pretty);
       return;
     }
-    // One header object and one writeHead: per-header setHeader calls validate each name and
-    // value again and showed in profiles of the hot GET path.
     const headers = replyHeaders(reply);
     let body: string | Uint8Array = '';
     let shared = false;
@@ -262,26 +247,21 @@ export class HttpApi {
       headers['Content-Type'] ??= 'text/plain; charset=utf-8';
       body = reply.text;
     }
-    if (body.length > 0 && headers['Content-Encoding'] === undefined && acceptsGzip(req.headers['accept-encoding'])) {
+    if (body.length > 0 && headers['Content-Encoding'] === undefined && acceptsGzip(ex.header('accept-encoding'))) {
       const gz = gzipBody(body, shared);
       body = gz instanceof Promise ? await gz : gz;
       headers['Content-Encoding'] = 'gzip';
     }
-    headers['Content-Length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-    res.writeHead(reply.status ?? 200, headers);
-    if (reply.afterWrite) res.once('finish', reply.afterWrite);
-    res.end(body);
+    ex.reply(reply.status ?? 200, headers, body, reply.afterWrite);
   }
 
   /** A long JSON array, in batches (json-list.ts); chunked, and gzipped as a stream when accepted. */
-  private async writeList(req: IncomingMessage, res: ServerResponse, reply: Reply, list: JsonList, pretty: boolean): Promise<void> {
+  private async writeList(ex: Exchange, reply: Reply, list: JsonList, pretty: boolean): Promise<void> {
     const headers = replyHeaders(reply);
     headers['Content-Type'] = 'application/json';
-    const gzip = acceptsGzip(req.headers['accept-encoding']);
+    const gzip = acceptsGzip(ex.header('accept-encoding'));
     if (gzip) headers['Content-Encoding'] = 'gzip';
-    res.writeHead(reply.status ?? 200, headers);
-    const aborter = new AbortController();
-    res.once('close', () => aborter.abort());
+    const res = ex.stream(reply.status ?? 200, headers);
     let out: Writable = res;
     if (gzip) {
       const z = createGzip();
@@ -290,13 +270,20 @@ export class HttpApi {
       out = z;
     }
     try {
-      await writeJsonList(out, list, pretty, aborter.signal);
+      await writeJsonList(out, list, pretty, ex.signal);
     } catch (err) {
       // The status line is out: all that is left is to cut the answer short.
-      this.deps.logger.error('Request error', { method: req.method, url: req.url, error: String((err as Error)?.stack ?? err) });
+      this.deps.logger.error('Request error', { method: ex.method, url: ex.url, error: String((err as Error)?.stack ?? err) });
       res.destroy();
     }
   }
+}
+
+/** Go's http.Redirect with 301: a GET or HEAD also gets a short HTML body naming the new URL. */
+function redirect(method: string, location: string): Reply {
+  if (method !== 'GET' && method !== 'HEAD') return { status: 301, headers: { Location: location }, text: '' };
+  const href = location.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c]!);
+  return { status: 301, headers: { 'Content-Type': 'text/html; charset=utf-8', Location: location }, text: `<a href="${href}">Moved Permanently</a>.\n\n` };
 }
 
 function replyHeaders(reply: Reply): Record<string, string | number> {

@@ -3,8 +3,8 @@
  * presence matters: `?recurse`), headers, the body read with a bound, and an AbortSignal that
  * fires when the client goes away (so blocked queries release their watches).
  */
-import type { IncomingMessage } from 'node:http';
 import { MusterError } from '../lib/index.js';
+import type { Exchange } from './exchange.js';
 
 export class Query {
   private readonly params = new Map<string, string[]>();
@@ -57,27 +57,25 @@ export class RequestContext {
   /** The decoded path, as Go's URL.Path. */
   readonly path: string;
   readonly query: Query;
-  private aborter: AbortController | undefined;
-  private onClose: (() => void) | undefined;
   /** The agent's default token (`acl.tokens.default`), used when the request names none. */
   defaultToken = '';
 
-  constructor(readonly req: IncomingMessage) {
-    this.method = req.method ?? 'GET';
-    const url = req.url ?? '/';
+  constructor(readonly exchange: Exchange) {
+    this.method = exchange.method;
+    const url = exchange.url;
     const q = url.indexOf('?');
     const rawPath = q < 0 ? url : url.slice(0, q);
     try {
-      this.path = decodeURIComponent(rawPath);
+      this.path = rawPath.includes('%') ? decodeURIComponent(rawPath) : rawPath;
     } catch {
       throw new MusterError('ERR_BAD_REQUEST', `invalid URL escape in path ${JSON.stringify(rawPath)}`);
     }
     this.query = new Query(q < 0 ? '' : url.slice(q + 1));
   }
 
+  /** A request header's first value; `name` in lower case. */
   header(name: string): string | undefined {
-    const v = this.req.headers[name];
-    return Array.isArray(v) ? v[0] : v;
+    return this.exchange.header(name);
   }
 
   /**
@@ -104,61 +102,31 @@ export class RequestContext {
 
   /** Aborts when the client closes the connection before we answered. */
   get signal(): AbortSignal {
-    if (!this.aborter) {
-      const aborter = new AbortController();
-      this.aborter = aborter;
-      this.onClose = () => aborter.abort();
-      this.req.socket.once('close', this.onClose);
-    }
-    return this.aborter.signal;
+    return this.exchange.signal;
   }
 
-  /** Called once the reply is written: a keep-alive socket must not collect listeners. */
-  release(): void {
-    if (this.onClose) this.req.socket.off('close', this.onClose);
-    this.onClose = undefined;
+  /** The body as it arrives (a snapshot restore streams it). */
+  bodyStream(): AsyncIterable<Uint8Array> {
+    return this.exchange.body();
   }
 
   /** The whole body, or an ERR_TOO_LARGE error once it passes `bytesMax`. */
-  body(bytesMax: number): Promise<Buffer> {
-    const declared = Number(this.req.headers['content-length'] ?? -1);
-    if (declared > bytesMax) return Promise.reject(tooLargeBody(declared, bytesMax));
-    const req = this.req;
-    return new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let total = 0;
-      const onData = (chunk: Buffer): void => {
-        total += chunk.length;
-        if (total > bytesMax) {
-          done();
-          reject(tooLargeBody(total, bytesMax));
-        } else {
-          chunks.push(chunk);
-        }
-      };
-      const onEnd = (): void => {
-        done();
-        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
-      };
-      const onError = (err: Error): void => {
-        done();
-        reject(err);
-      };
-      const onClose = (): void => {
-        done();
-        reject(new Error('request closed before its body was read'));
-      };
-      const done = (): void => {
-        req.off('data', onData);
-        req.off('end', onEnd);
-        req.off('error', onError);
-        req.off('close', onClose);
-      };
-      req.on('data', onData);
-      req.on('end', onEnd);
-      req.on('error', onError);
-      req.on('close', onClose);
-    });
+  async body(bytesMax: number): Promise<Buffer> {
+    const declared = this.exchange.contentLength;
+    if (declared > bytesMax) throw tooLargeBody(declared, bytesMax);
+    if (declared === 0) return Buffer.alloc(0);
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for await (const chunk of this.exchange.body()) {
+      total += chunk.byteLength;
+      if (total > bytesMax) throw tooLargeBody(total, bytesMax);
+      chunks.push(chunk);
+    }
+    if (chunks.length === 1) {
+      const c = chunks[0]!;
+      return Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    }
+    return Buffer.concat(chunks, total);
   }
 }
 

@@ -45,7 +45,7 @@ function eventHarness(opts: { pretty?: boolean; nodeName?: string } = {}): Event
     agent: { self: () => ({}), members: () => [], leave: async () => () => {}, join: async () => {}, forceLeave: async () => {} },
     events,
   });
-  const dispatch = (req: Parameters<HttpApi['handle']>[0], res: Parameters<HttpApi['handle']>[1]): void => void api.handle(req, res);
+  const dispatch = (req: Parameters<HttpApi['handleNode']>[0], res: Parameters<HttpApi['handleNode']>[1]): void => void api.handleNode(req, res);
   return { api, clock, services, request: (o) => inject(dispatch, o) };
 }
 

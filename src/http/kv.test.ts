@@ -167,6 +167,17 @@ describe('HTTP routing', () => {
     expect([nf.statusCode, nf.body]).toEqual([404, '']);
     const redirect = await h.request('/v1/kv//a?raw');
     expect([redirect.statusCode, redirect.headers['location']]).toEqual([301, '/v1/kv/a?raw']);
+    // As Consul (Go's ServeMux): a subtree's root without its slash is redirected, and a GET
+    // gets http.Redirect's little HTML body; a PUT gets none.
+    const root = await h.request('/v1/kv?recurse&x=1');
+    expect([root.statusCode, root.headers['location'], root.headers['content-type'], root.body]).toEqual([
+      301,
+      '/v1/kv/?recurse&x=1',
+      'text/html; charset=utf-8',
+      '<a href="/v1/kv/?recurse&amp;x=1">Moved Permanently</a>.\n\n',
+    ]);
+    const put = await h.request({ method: 'PUT', url: '/v1/kv' });
+    expect([put.statusCode, put.headers['location'], put.body]).toEqual([301, '/v1/kv/', '']);
     const pretty = await h.request('/v1/status/peers?pretty');
     expect(pretty.body).toBe('[\n    "127.0.0.1:8300"\n]\n');
     expect((await h.request('/v1/status/leader')).body).toBe('"127.0.0.1:8300"');
@@ -217,7 +228,7 @@ describe('/v1/health/node', () => {
 describe('blocking requests on one keep-alive connection', () => {
   it('leave no listeners behind on the socket', async () => {
     const h = harness();
-    const srv = createServer((req, res) => void h.api.handle(req, res));
+    const srv = createServer((req, res) => void h.api.handleNode(req, res));
     let serverSocket: Socket | undefined;
     srv.on('connection', (s) => (serverSocket = s));
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));

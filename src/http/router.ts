@@ -26,17 +26,14 @@ export type Match = { route: Route } | { redirect: string } | { notFound: true }
 
 export class Router {
   private readonly exact = new Map<string, Route>();
-  private readonly subtrees: Route[] = [];
+  /** Subtree patterns (ending in `/`) by pattern. */
+  private readonly subtrees = new Map<string, Route>();
 
   add(pattern: string, methods: readonly string[], handler: Handler): void {
     const metricKey = pattern.slice(1).replace(/\/$/, '/_').replace(/\//g, '.');
     const route: Route = { pattern, methods, handler, metricKey, metricNames: new Map() };
-    if (pattern.endsWith('/')) {
-      this.subtrees.push(route);
-      this.subtrees.sort((a, b) => b.pattern.length - a.pattern.length);
-    } else {
-      this.exact.set(pattern, route);
-    }
+    if (pattern.endsWith('/')) this.subtrees.set(pattern, route);
+    else this.exact.set(pattern, route);
   }
 
   match(path: string, rawQuery: string): Match {
@@ -44,11 +41,14 @@ export class Router {
     if (clean !== path) return { redirect: clean + (rawQuery ? `?${rawQuery}` : '') };
     const exact = this.exact.get(path);
     if (exact) return { route: exact };
-    for (const r of this.subtrees) {
-      if (path.startsWith(r.pattern)) return { route: r };
-    }
-    for (const r of this.subtrees) {
-      if (r.pattern === `${path}/`) return { redirect: r.pattern + (rawQuery ? `?${rawQuery}` : '') };
+    // A subtree's root asked without its slash is redirected before any shorter pattern can
+    // match (ServeMux.shouldRedirect): `/v1/kv` goes to `/v1/kv/`, not to the root's 404.
+    const dir = this.subtrees.get(`${path}/`);
+    if (dir) return { redirect: dir.pattern + (rawQuery ? `?${rawQuery}` : '') };
+    // The longest subtree pattern that is a prefix: the path's prefixes ending in '/', longest first.
+    for (let slash = path.lastIndexOf('/'); slash >= 0; slash = slash === 0 ? -1 : path.lastIndexOf('/', slash - 1)) {
+      const r = this.subtrees.get(path.slice(0, slash + 1));
+      if (r) return { route: r };
     }
     return { notFound: true };
   }

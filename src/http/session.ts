@@ -81,7 +81,7 @@ export function registerSession(router: Router, server: ServerApi, nodeName: () 
   const sessions = server.sessions;
   router.add('/v1/session/create', ['PUT'], async (ctx) => {
     let args: SessionCreateArgs;
-    if (ctx.req.headers['content-length'] === '0' || ctx.req.headers['content-length'] === undefined) {
+    if (ctx.exchange.contentLength === 0) {
       args = sessionArgsFrom({}, nodeName());
     } else {
       const d = await decodeBody(ctx, (v) => {

@@ -36,7 +36,7 @@ export function snapshotHarness(): SnapshotHarness {
     agent: { self: () => ({ Config: { NodeName: 'n1' } }), members: () => [], leave: async () => () => {}, join: async () => {}, forceLeave: async () => {} },
   });
   registerSnapshot(api.router, new SnapshotEndpoint({ fsm: new RaftFsm(fsm), log, raft, datacenter: 'dc1', clock }));
-  const dispatch = (req: Parameters<HttpApi['handle']>[0], res: Parameters<HttpApi['handle']>[1]): void => void api.handle(req, res);
+  const dispatch = (req: Parameters<HttpApi['handleNode']>[0], res: Parameters<HttpApi['handleNode']>[1]): void => void api.handleNode(req, res);
   return {
     store,
     log,

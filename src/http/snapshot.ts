@@ -37,6 +37,6 @@ async function save(ctx: RequestContext, api: SnapshotApi): Promise<Reply> {
 
 async function restore(ctx: RequestContext, api: SnapshotApi): Promise<Reply> {
   if (ctx.query.has('stale')) throw new MusterError('ERR_RPC', 'stale not allowed for restore');
-  await api.restore(ctx.query.get('dc'), ctx.req, ctx.token);
+  await api.restore(ctx.query.get('dc'), ctx.bodyStream(), ctx.token);
   return { text: '' };
 }

@@ -45,6 +45,6 @@ export function harness(options: { pretty?: boolean; front?: (server: Server) =>
       forceLeave: async () => {},
     },
   });
-  const dispatch = (req: Parameters<HttpApi['handle']>[0], res: Parameters<HttpApi['handle']>[1]): void => void api.handle(req, res);
+  const dispatch = (req: Parameters<HttpApi['handleNode']>[0], res: Parameters<HttpApi['handleNode']>[1]): void => void api.handleNode(req, res);
   return { store, server, log, clock, api, request: (opts) => inject(dispatch, opts) };
 }

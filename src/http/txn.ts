@@ -20,7 +20,7 @@ export function registerTxn(router: Router, server: ServerApi): void {
 
 async function txn(ctx: RequestContext, server: ServerApi): Promise<Reply> {
   const bytesMax = limits.txnRequestBytesMax;
-  const declared = Number(ctx.req.headers['content-length'] ?? -1);
+  const declared = ctx.exchange.contentLength;
   if (declared > bytesMax) {
     return { status: 413, text: `Request body(${declared} bytes) too large, max size: ${bytesMax} bytes. See ${txnDocs}.` };
   }

@@ -4,10 +4,10 @@
  * 4 KB of its output and logs it; an http handler sends the JSON to `path` with the configured
  * method and headers plus Content-Type and X-Consul-Index, within its timeout.
  */
-import http from 'node:http';
+
 import { goDialReason, goUrlErrorPrefix } from '../api/index.js';
 import type { Logger } from '../lib/index.js';
-import { nodeHttps } from '../host/index.js';
+import { nodeHttp, nodeHttps } from '../host/index.js';
 import { encodeGoJson, type GoValue } from './go-json.js';
 import type { HttpHandlerConfig } from './params.js';
 import type { WatchHandler } from './plan.js';
@@ -94,7 +94,7 @@ function send(url: URL, config: HttpHandlerConfig, headers: Record<string, strin
       clearTimeout(timer);
       resolve(s);
     };
-    const mod = url.protocol === 'https:' ? nodeHttps() : http;
+    const mod = url.protocol === 'https:' ? nodeHttps() : nodeHttp();
     const req = mod.request(url, {
       method: config.method,
       headers: { ...headers, 'Content-Length': String(body.length) },

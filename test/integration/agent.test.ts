@@ -61,9 +61,10 @@ describe('muster agent -dev (real process)', () => {
     await held;
   });
 
-  it('loads neither crypto nor TLS nor readline unless configured to need them, and still makes random IDs', async () => {
-    // A default agent needs none of these (src/lib/lazy-builtins.ts); loading crypto alone costs
-    // about 1.2 MiB of RSS. A preloaded probe records which built-ins the process loaded.
+  it('loads neither crypto nor TLS nor readline nor node:http unless configured to need them, and still makes random IDs', async () => {
+    // A default agent needs none of these (src/host/lazy-builtins.ts); loading crypto alone costs
+    // about 1.2 MiB of RSS, node:http 0.9 MiB (the agent serves HTTP on node:net,
+    // src/http/http1-server.ts). A preloaded probe records which built-ins the process loaded.
     const dir = mkdtempSync(join(tmpdir(), 'muster-builtins-'));
     const probe = join(dir, 'probe.mjs');
     const out = join(dir, 'modules.json');
@@ -81,8 +82,8 @@ describe('muster agent -dev (real process)', () => {
     agents.pop();
     expect(await a.stop('SIGTERM')).toBe(0);
     const loaded = JSON.parse(readFileSync(out, 'utf8')) as string[];
-    expect(loaded).toContain('NativeModule http'); // the probe saw the agent's modules
-    for (const m of ['crypto', 'https', 'tls', 'readline']) expect(loaded).not.toContain(`NativeModule ${m}`);
+    expect(loaded).toContain('NativeModule net'); // the probe saw the agent's modules
+    for (const m of ['crypto', 'https', 'tls', 'readline', 'http', '_http_server']) expect(loaded).not.toContain(`NativeModule ${m}`);
   });
 
   it('exits 0 on SIGINT too; a server does not leave the cluster on it (skip_leave_on_interrupt)', async () => {

@@ -13,13 +13,12 @@
  * - errors as Go's url.Error: `Get "http://x/": dial tcp 127.0.0.1:1: connect: connection refused`.
  */
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import { request as httpRequest } from 'node:http';
 import { createGunzip } from 'node:zlib';
 import type { Clock, Logger } from '../../lib/index.js';
 import { TailBuffer } from './output.js';
 import { buildRequestHeaders, redirectHeaders, type HeaderMap } from './http-headers.js';
 import { goQuote } from '../../lib/index.js';
-import { nodeHttps } from '../../host/index.js';
+import { nodeHttp, nodeHttps } from '../../host/index.js';
 import { nodeHttpErrorText } from './http-errors.js';
 import { methodError, requestUrlError, urlErrorOp, urlErrorText } from './go-url.js';
 
@@ -149,7 +148,7 @@ function send(r: GoHttpRequest, ex: Exchange, url: URL, out: Outgoing): Promise<
       ...(https ? { rejectUnauthorized: !r.tlsSkipVerify, ...r.tls } : {}),
     };
     try {
-      req = (https ? nodeHttps().request : httpRequest)(url, opts);
+      req = (https ? nodeHttps() : nodeHttp()).request(url, opts);
     } catch (err) {
       resolve({ error: nodeHttpErrorText(err as NodeJS.ErrnoException, url, undefined) });
       return;

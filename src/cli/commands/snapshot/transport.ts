@@ -6,11 +6,11 @@
  * resource; see the module README.)
  */
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
 import type https from 'node:https';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { nodeHttps } from '../../../host/index.js';
+import { nodeHttp, nodeHttps } from '../../../host/index.js';
 import { ApiError, goDialReason, goEncodeQuery, goUrlErrorPrefix, parseAddress, statusError, type Client, type QueryMeta, type QueryParam } from '../../../api/index.js';
 
 /** Largest error body kept for the message (the archive itself is never buffered). */
@@ -51,7 +51,7 @@ function open(client: Client, method: 'GET' | 'PUT', params: QueryParam[]): { re
   if (token) headers['X-Consul-Token'] = token;
   const where = ep.socketPath !== undefined ? { socketPath: ep.socketPath } : { host: ep.host, port: ep.port };
   const options = { method, path, headers, ...where };
-  const req = ep.scheme === 'https' ? nodeHttps().request({ ...options, ...tlsOptions(client) }) : http.request(options);
+  const req = ep.scheme === 'https' ? nodeHttps().request({ ...options, ...tlsOptions(client) }) : nodeHttp().request(options);
   const response = new Promise<http.IncomingMessage>((resolve, reject) => {
     req.once('response', resolve);
     req.once('error', (e) => reject(new ApiError('ERR_API_TRANSPORT', prefix + goDialReason(e, ep), { cause: e })));
