@@ -46,6 +46,12 @@ await build({
     sourcemap: true,
     comments: false,
     charset: 'ascii',
+    // Without whitespace and with constant folding and dead-code removal, the source V8 keeps
+    // for lazy compilation is 0.95 MB instead of 1.19 (about 0.4 MiB less idle RSS). Names are
+    // not mangled, so stack traces in logs still name their functions (positions map back
+    // through muster.mjs.map, e.g. with `node --enable-source-maps`); mangling would save
+    // 0.3 MiB more and lose that.
+    minify: { compress: true, mangle: false, codegen: { removeWhitespace: true } },
   },
 });
 process.stdout.write(`bundled dist/cli/muster.mjs in ${Date.now() - started} ms\n`);

@@ -5,7 +5,7 @@
  */
 import { cpus, freemem, hostname, loadavg, platform, release, totalmem, uptime, arch } from 'node:os';
 import { statfsSync } from 'node:fs';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import type { AgentOpsApi } from '../http/index.js';
 import {
   formatJsonLine,
@@ -38,7 +38,13 @@ export class AgentOps implements AgentOpsApi {
   private gcPauseNs = 0;
   private gcRuns = 0;
   private readonly gcObserver: PerformanceObserver;
-  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  /**
+   * Behind `runtime.event_loop_delay_max_ms`: made when metrics are first read, not at start.
+   * Node's loop-delay histogram holds 360 KiB (HDR, fixed precision), and an agent nobody asks
+   * for metrics should not carry it; the gauge covers the time since the first read.
+   */
+  private loopDelay: IntervalHistogram | undefined;
+  private running = false;
 
   constructor(private readonly deps: AgentOpsDeps) {
     this.metrics = new Metrics(deps.clock);
@@ -52,14 +58,15 @@ export class AgentOps implements AgentOpsApi {
 
   start(): void {
     this.gcObserver.observe({ entryTypes: ['gc'] });
-    this.loopDelay.enable();
+    this.running = true;
     this.emitRuntime();
   }
 
   stop(): void {
     this.timer?.cancel();
     this.gcObserver.disconnect();
-    this.loopDelay.disable();
+    this.running = false;
+    this.loopDelay?.disable();
   }
 
   private emitRuntime(): void {
@@ -70,8 +77,10 @@ export class AgentOps implements AgentOpsApi {
     m.setGauge('runtime.num_goroutines', process.getActiveResourcesInfo().length);
     m.setGauge('runtime.total_gc_pause_ns', this.gcPauseNs);
     m.setGauge('runtime.total_gc_runs', this.gcRuns);
-    m.setGauge('runtime.event_loop_delay_max_ms', this.loopDelay.max / 1e6);
-    this.loopDelay.reset();
+    if (this.loopDelay) {
+      m.setGauge('runtime.event_loop_delay_max_ms', this.loopDelay.max / 1e6);
+      this.loopDelay.reset();
+    }
     const { applied, last } = this.deps.indexes();
     m.setGauge('raft.applied_index', applied);
     m.setGauge('raft.last_index', last);
@@ -79,11 +88,19 @@ export class AgentOps implements AgentOpsApi {
     this.timer = this.deps.clock.setTimer(runtimeIntervalMs, () => this.emitRuntime());
   }
 
+  private watchLoopDelay(): void {
+    if (this.loopDelay || !this.running) return;
+    this.loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    this.loopDelay.enable();
+  }
+
   metricsSummary(): Record<string, unknown> {
+    this.watchLoopDelay();
     return this.metrics.summary();
   }
 
   metricsPrometheus(): string | undefined {
+    this.watchLoopDelay();
     return this.deps.prometheusRetentionMs > 0 ? this.metrics.prometheus() : undefined;
   }
 
