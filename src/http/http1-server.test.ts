@@ -65,6 +65,15 @@ async function start(opts: { keepAliveMs?: number; headMs?: number } = {}): Prom
           out.write('one ');
           out.write('two ');
           out.end('three');
+        } else if (path === '/forever') {
+          // Writes a line every few ms until the client goes away, as the monitor does.
+          const out = ex.stream(200, { 'Content-Type': 'text/plain' });
+          const timer = setInterval(() => out.write('line\n'), 2);
+          ex.signal.addEventListener('abort', () => {
+            clearInterval(timer);
+            aborted.push('forever');
+            out.end();
+          });
         } else if (path.startsWith('/hold/')) {
           const name = path.slice('/hold/'.length);
           ex.signal.addEventListener('abort', () => aborted.push(name));
@@ -172,6 +181,19 @@ describe('Http1Server', () => {
     const d = new Raw(port).send('GET /stream HTTP/1.0\r\n\r\n');
     expect(await d.closes()).toBe(`HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nDate: ${dateText}\r\n\r\none two three`);
     c.socket.destroy();
+  });
+
+  it('survives a streaming client that goes away mid-stream (writes fail with EPIPE), and serves the next', async () => {
+    const f = await start();
+    for (let round = 0; round < 3; round++) {
+      const c = new Raw(f.port).send('GET /forever HTTP/1.1\r\nHost: x\r\n\r\n');
+      await c.has('line\n', 3);
+      c.socket.resetAndDestroy();
+      await until('the stream to see its client gone', () => f.aborted.filter((a) => a === 'forever').length === round + 1);
+    }
+    const d = new Raw(f.port).send('GET /echo HTTP/1.1\r\nHost: x\r\n\r\n');
+    await d.has('body=');
+    d.socket.destroy();
   });
 
   it('HTTP/1.0: closes after the answer, or says keep-alive when asked', async () => {

@@ -372,7 +372,9 @@ class WireExchange implements Exchange {
   }
 
   abort(): void {
-    if (!this.answered) this.aborter?.abort();
+    // A stream is answered from its first byte but not complete until it ends: its writer
+    // (the monitor, a snapshot) must hear that the client has gone.
+    if (!this.completed) this.aborter?.abort();
     this.failBody(new BodyError('unexpected EOF'));
   }
 
@@ -480,14 +482,25 @@ class WireExchange implements Exchange {
       finished = true;
       this.conn.answered(this, close);
     };
-    return new Writable({
+    // A failed write means the client has gone (EPIPE, ECONNRESET): the stream is destroyed
+    // quietly, as node:http's ServerResponse does, and the writer learns of it from the
+    // exchange's signal. An 'error' from a stream nobody listens on would end the process.
+    const written = (cb: (err?: Error | null) => void) => (err?: Error | null) => {
+      cb();
+      if (err) out.destroy();
+    };
+    const out = new Writable({
       write(chunk: Buffer, _encoding, cb) {
         if (head || chunk.length === 0) return cb();
-        if (!chunked) return void socket.write(chunk, (err) => cb(err ?? undefined));
+        if (socket.destroyed) {
+          cb();
+          return void out.destroy();
+        }
+        if (!chunked) return void socket.write(chunk, written(cb));
         socket.cork();
         socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
         socket.write(chunk);
-        socket.write('\r\n', 'latin1', (err) => cb(err ?? undefined));
+        socket.write('\r\n', 'latin1', written(cb));
         socket.uncork();
       },
       final(cb) {
@@ -501,6 +514,9 @@ class WireExchange implements Exchange {
         cb(err);
       },
     });
+    // Errors a writer passes to destroy() (a failed pipeline) only cut the answer short.
+    out.on('error', () => {});
+    return out;
   }
 
   destroy(): void {
