@@ -110,7 +110,9 @@ export class HttpApi {
     if (deps.events) registerEvent(this.router, deps.events);
     if (deps.keyring) registerOperatorKeyring(this.router, deps.keyring, deps.auth);
     // Consul's index handler: the root answers, every other unrouted path is an empty 404.
-    this.router.add('/', ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'], (ctx) => (ctx.path === '/' ? { text: 'Muster Agent' } : { status: 404 }));
+    this.router.add('/', ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'], (ctx) => (ctx.path === '/' ? { text: 'Muster Agent', vary: false } : { status: 404, vary: false }), {
+      wrapped: false,
+    });
   }
 
   /**
@@ -180,9 +182,12 @@ export class HttpApi {
     const q = url.indexOf('?');
     const m = this.router.match(ctx.path, q < 0 ? '' : url.slice(q + 1));
     if ('redirect' in m) return redirect(ctx.method, m.redirect);
-    if ('notFound' in m) return { status: 404, text: '404 page not found\n' };
+    if ('notFound' in m) return { status: 404, text: '404 page not found\n', vary: false };
     if (!m.route.methods.includes(ctx.method)) {
-      return { status: 405, text: `method ${ctx.method} not allowed`, headers: { Allow: m.route.methods.join(',') } };
+      // Consul's wrapper: OPTIONS lists the methods, any other gets 405 with the same list.
+      const allow = (m.route.wrapped ? ['OPTIONS', ...m.route.methods] : m.route.methods).join(',');
+      if (ctx.method === 'OPTIONS' && m.route.wrapped) return { headers: { Allow: allow }, text: '' };
+      return { status: 405, text: `method ${ctx.method} not allowed`, headers: { Allow: allow } };
     }
     const started = this.deps.clock.monotonicMs();
     try {
@@ -281,13 +286,14 @@ export class HttpApi {
 
 /** Go's http.Redirect with 301: a GET or HEAD also gets a short HTML body naming the new URL. */
 function redirect(method: string, location: string): Reply {
-  if (method !== 'GET' && method !== 'HEAD') return { status: 301, headers: { Location: location }, text: '' };
+  if (method !== 'GET' && method !== 'HEAD') return { status: 301, headers: { Location: location }, text: '', vary: false };
   const href = location.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c]!);
-  return { status: 301, headers: { 'Content-Type': 'text/html; charset=utf-8', Location: location }, text: `<a href="${href}">Moved Permanently</a>.\n\n` };
+  return { status: 301, headers: { 'Content-Type': 'text/html; charset=utf-8', Location: location }, text: `<a href="${href}">Moved Permanently</a>.\n\n`, vary: false };
 }
 
 function replyHeaders(reply: Reply): Record<string, string | number> {
-  const headers: Record<string, string | number> = { Vary: 'Accept-Encoding' };
+  // Go's ServeMux and Consul's index handler answer outside the gzip handler: no Vary.
+  const headers: Record<string, string | number> = reply.vary === false ? {} : { Vary: 'Accept-Encoding' };
   if (reply.meta) setMeta(headers, reply.meta, true, reply.effectiveConsistency === true);
   else if (reply.metaNoIndex) setMeta(headers, reply.metaNoIndex, false);
   if (reply.headers) Object.assign(headers, reply.headers);

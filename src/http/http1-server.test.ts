@@ -79,6 +79,8 @@ async function start(opts: { keepAliveMs?: number; headMs?: number } = {}): Prom
           ex.signal.addEventListener('abort', () => aborted.push(name));
           await new Promise<void>((resolve) => held.set(name, resolve));
           ex.reply(200, {}, `released ${name}`);
+        } else if (path === '/canonical') {
+          ex.reply(200, { 'X-Consul-KnownLeader': 'true', 'x-consul-lastcontact': 0 }, 'ok');
         } else if (path === '/bad-header') {
           ex.reply(200, { Location: 'a\r\nInjected: yes' }, 'x');
         } else {
@@ -265,6 +267,38 @@ describe('Http1Server', () => {
     const slow = new Raw(port).send('GET /echo HTTP/1.1\r\nHo');
     await idle.closes();
     expect(await slow.closes()).toBe('');
+  });
+
+  it("answers a head cut short by the client's end with 400, and an empty connection with nothing", async () => {
+    const { port } = await start();
+    const c = new Raw(port).send('GET /echo HTTP/1.1\r\nHost: x');
+    c.socket.end();
+    expect(await c.closes()).toBe('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request');
+    const d = new Raw(port);
+    d.socket.end();
+    expect(await d.closes()).toBe('');
+  });
+
+  it("closes, saying so, when 256 KiB or more of a body was left unread (Go's limit)", async () => {
+    const { port } = await start();
+    const body = 'a'.repeat(256 * 1024);
+    const c = new Raw(port).send(`PUT /ignore HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}GET /echo HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(await c.closes()).toBe(`HTTP/1.1 200 OK\r\nDate: ${dateText}\r\nContent-Length: 7\r\nConnection: close\r\n\r\nignored`);
+  });
+
+  it('writes field names as Go canonicalizes them, and no length for a HEAD answer without a body', async () => {
+    const { port } = await start();
+    const c = new Raw(port).send('GET /canonical HTTP/1.1\r\nHost: x\r\n\r\nHEAD /nothing HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(await c.has('HTTP/1.1 404', 1)).toBe(
+      `HTTP/1.1 200 OK\r\nX-Consul-Knownleader: true\r\nX-Consul-Lastcontact: 0\r\nDate: ${dateText}\r\nContent-Length: 2\r\n\r\nok` + `HTTP/1.1 404 Not Found\r\nDate: ${dateText}\r\n\r\n`,
+    );
+    c.socket.destroy();
+  });
+
+  it('answers OPTIONS * itself, and any other request for * with an empty 400 and a close', async () => {
+    const { port } = await start();
+    const c = new Raw(port).send('OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\nGET * HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(await c.closes()).toBe(`HTTP/1.1 200 OK\r\nDate: ${dateText}\r\nContent-Length: 0\r\n\r\nHTTP/1.1 400 Bad Request\r\nDate: ${dateText}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
   });
 
   it('refuses to write a header value with a line break (no response splitting)', async () => {

@@ -153,9 +153,12 @@ class Connection {
     // client going away: the request being answered sees its signal abort (a blocking query
     // lets go of its watches). What it asked is still answered, then the connection closes.
     this.ended = true;
-    if (this.body !== undefined) this.failBody(new BodyError('unexpected EOF'));
+    if (this.body !== undefined) this.failBody(this.body.kind === 'chunked' ? this.body.decoder.eofError() : new BodyError('unexpected EOF'));
     this.current?.abort();
-    if (this.current === undefined) this.finish();
+    if (this.current !== undefined) return;
+    // A head cut short by the end of the input: Go answers 400 (nothing at all to no bytes).
+    if (this.input !== undefined && !this.closing) this.refuse(WireError.badRequest());
+    else this.finish();
   }
 
   private onClose(): void {
@@ -203,7 +206,8 @@ class Connection {
         } else {
           ex.endBody();
         }
-        this.server.options.handle(ex);
+        if (head.url === '*') asterisk(ex);
+        else this.server.options.handle(ex);
       }
     } finally {
       this.pumping = false;
@@ -282,13 +286,18 @@ class Connection {
    * or it is closing anyway.
    */
   closesAfter(ex: WireExchange): boolean {
-    if (!ex.head.keepAlive || this.closing || (this.ended && this.input === undefined)) return true;
+    if (!ex.head.keepAlive || ex.closeAfter || this.closing || (this.ended && this.input === undefined)) return true;
+    if (ex.head.body.kind === 'none') return false;
+    // What the handler left of the body: Go reads on to the next request through less than
+    // 256 KiB of it, and closes the connection otherwise.
+    let unread = ex.unreadBytes;
     if (this.bodyOwner === ex) {
       if (ex.head.expectContinue && !ex.continued) return true;
       const state = this.body!;
-      if (state.kind === 'chunked' || state.remaining > unreadBodyBytesMax) return true;
+      if (state.kind === 'chunked') return true;
+      unread += state.remaining;
     }
-    return false;
+    return unread >= unreadBodyBytesMax;
   }
 
   /** `ex` has been answered in full. */
@@ -326,6 +335,19 @@ class Connection {
   }
 }
 
+/**
+ * A request for `*` is answered by Go's server itself: `OPTIONS *` with an empty 200 (its
+ * globalOptionsHandler), anything else with ServeMux's empty 400 and a close.
+ */
+function asterisk(ex: WireExchange): void {
+  if (ex.method === 'OPTIONS') {
+    ex.reply(200, {}, '');
+  } else {
+    ex.closeAfter = true;
+    ex.reply(400, {}, '');
+  }
+}
+
 class WireExchange implements Exchange {
   readonly method: string;
   readonly url: string;
@@ -333,6 +355,8 @@ class WireExchange implements Exchange {
   answered = false;
   /** The answer is complete (a stream: ended). */
   completed = false;
+  /** The transport closes the connection after this answer. */
+  closeAfter = false;
   /** `100 Continue` was sent (or not needed). */
   continued: boolean;
   private aborter: AbortController | undefined;
@@ -379,6 +403,11 @@ class WireExchange implements Exchange {
   }
 
   // ---- the request body ----
+
+  /** Body bytes that arrived and were not read. */
+  get unreadBytes(): number {
+    return this.queued;
+  }
 
   pushBody(data: Uint8Array): void {
     if (this.skipping) {
@@ -447,7 +476,9 @@ class WireExchange implements Exchange {
   reply(status: number, headers: HeaderValues, body: string | Uint8Array, afterWrite?: () => void): void {
     const close = this.conn.closesAfter(this);
     const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-    const head = responseHead(this.head.minor, status, headers, this.conn.server.date(), { length }, close);
+    // Go gives a HEAD answer the length of the body its handler wrote, and none when it wrote none.
+    const framing = length === 0 && this.method === 'HEAD' ? 'none' : { length };
+    const head = responseHead(this.head.minor, status, headers, this.conn.server.date(), framing, close);
     this.begin();
     const socket = this.conn.socket;
     const done = afterWrite ? () => afterWrite() : undefined;

@@ -20,7 +20,7 @@ describe('/v1/kv', () => {
     expect(get.headers['x-consul-lastcontact']).toBe('0');
     expect(get.body).toBe(`[{"LockIndex":0,"Key":"hello","Flags":42,"Value":"${b64('World')}","CreateIndex":2,"ModifyIndex":2}]`);
     const raw = await h.request('/v1/kv/hello?raw');
-    expect([raw.body, raw.headers['content-type'], raw.headers['x-content-type-options']]).toEqual(['World', 'text/plain; charset=utf-8', 'nosniff']);
+    expect([raw.body, raw.headers['content-type'], raw.headers['x-content-type-options']]).toEqual(['World', 'text/plain', 'nosniff']);
   });
 
   it('keeps uint64 flags exact (the Go lock and semaphore magic values exceed 2^53), through PUT and /v1/txn', async () => {
@@ -97,7 +97,10 @@ describe('/v1/kv', () => {
       const r = await h.request({ method: method as 'GET', url, payload: 'x' });
       expect([method, url, r.statusCode, r.body]).toEqual([method, url, status, body]);
     }
-    expect((await h.request({ method: 'POST', url: '/v1/kv/k' })).headers['allow']).toBe('GET,PUT,DELETE');
+    expect((await h.request({ method: 'POST', url: '/v1/kv/k' })).headers['allow']).toBe('OPTIONS,GET,PUT,DELETE');
+    // OPTIONS is answered by Consul's endpoint wrapper: 200, the methods in Allow, no body.
+    const options = await h.request({ method: 'OPTIONS', url: '/v1/kv/k' });
+    expect([options.statusCode, options.headers['allow'], options.body]).toEqual([200, 'OPTIONS,GET,PUT,DELETE', '']);
     expect(h.store.latestIndex).toBe(1);
   });
 

@@ -47,7 +47,7 @@ async function get(ctx: RequestContext, server: ServerApi, key: string): Promise
     return {
       raw: r.value.value ?? new Uint8Array(0),
       meta: r.meta,
-      headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': 'sandbox' },
+      headers: { 'Content-Type': 'text/plain', 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': 'sandbox' },
     };
   }
   const entry = r.value;

@@ -44,4 +44,6 @@ export interface Reply {
   destroySocket?: boolean;
   /** Runs once the reply has been handed to the client (e.g. shutting down after leave). */
   afterWrite?: () => void;
+  /** False for answers Go's ServeMux or Consul's index handler give, outside its gzip handler (no `Vary`). */
+  vary?: boolean;
 }

@@ -20,6 +20,11 @@ export interface Route {
   metricKey: string;
   /** `http.<METHOD>.<metricKey>`, built once per method. */
   metricNames: Map<string, string>;
+  /**
+   * Behind Consul's endpoint wrapper (agent/http.go): OPTIONS answered with `Allow`, 405s name
+   * OPTIONS too, replies vary by Accept-Encoding. False for the bare index handler at `/`.
+   */
+  wrapped: boolean;
 }
 
 export type Match = { route: Route } | { redirect: string } | { notFound: true };
@@ -29,9 +34,9 @@ export class Router {
   /** Subtree patterns (ending in `/`) by pattern. */
   private readonly subtrees = new Map<string, Route>();
 
-  add(pattern: string, methods: readonly string[], handler: Handler): void {
+  add(pattern: string, methods: readonly string[], handler: Handler, opts: { wrapped?: boolean } = {}): void {
     const metricKey = pattern.slice(1).replace(/\/$/, '/_').replace(/\//g, '.');
-    const route: Route = { pattern, methods, handler, metricKey, metricNames: new Map() };
+    const route: Route = { pattern, methods, handler, metricKey, metricNames: new Map(), wrapped: opts.wrapped ?? true };
     if (pattern.endsWith('/')) this.subtrees.set(pattern, route);
     else this.exact.set(pattern, route);
   }

@@ -31,8 +31,25 @@ describe('ChunkedDecoder', () => {
     expect(decode(body + 'GET / HTTP/1.1')).toEqual({ body: 'hello world', end: body.length, done: true });
   });
 
-  it('accepts upper-case hex and a size line with trailing spaces', () => {
+  it('accepts upper-case hex, a size line with trailing spaces, and 16 digits (Go 1.15)', () => {
     expect(decode('A  \r\n0123456789\r\n0\r\n\r\n').body).toBe('0123456789');
+    expect(decode('000000000000000A\r\n0123456789\r\n0\r\n\r\n').body).toBe('0123456789');
+  });
+
+  it('reads an empty size line as the last chunk, as Go 1.15 does', () => {
+    expect(decode('\r\n\r\nNEXT')).toEqual({ body: '', end: 4, done: true });
+  });
+
+  it('names what was cut short when the input ends (Go\'s texts)', () => {
+    const d = new ChunkedDecoder();
+    d.push(enc('5\r\nhel'), 0, 6, () => {});
+    expect(d.eofError().message).toBe('http: unexpected EOF reading trailer');
+    const s = new ChunkedDecoder();
+    s.push(enc('5\r\nhello'), 0, 8, () => {});
+    expect(s.eofError().message).toBe('unexpected EOF');
+    const t = new ChunkedDecoder();
+    t.push(enc('0\r\nX-T: y\r\n'), 0, 12, () => {});
+    expect(t.eofError().message).toBe('http: suspiciously long trailer after chunked body');
   });
 
   it('waits for more bytes in every state', () => {
@@ -42,10 +59,12 @@ describe('ChunkedDecoder', () => {
 
   it.each([
     ['zz\r\nab\r\n0\r\n\r\n', 'invalid byte in chunk length'],
-    ['\r\nab\r\n0\r\n\r\n', 'empty hex number for chunk length'],
+    ['5 ;ext\r\nhello\r\n0\r\n\r\n', 'invalid byte in chunk length'],
+    ['0\r\nbad trailer\r\n\r\n', 'malformed MIME header: missing colon: "bad trailer"'],
+    [`0\r\nX: ${'y'.repeat(5000)}\r\n\r\n`, 'http: suspiciously long trailer after chunked body'],
     ['2\r\nabXY0\r\n\r\n', 'malformed chunked encoding'],
     ['2\r\nab\rX0\r\n\r\n', 'malformed chunked encoding'],
-    ['10000000000000\r\n', 'http chunk length too large'],
+    ['10000000000000000\r\n', 'http chunk length too large'],
     [`${'1'.repeat(5000)}`, 'header line too long'],
   ])('refuses %j with Go\'s error "%s"', (text, message) => {
     expect(() => decode(text)).toThrow(message);

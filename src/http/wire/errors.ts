@@ -33,8 +33,8 @@ export class WireError {
   }
 
   /** An `Expect` other than 100-continue: Go's sendExpectationFailed. */
-  static expectationFailed(): WireError {
-    return new WireError(417, (date) => `HTTP/1.1 417 Expectation Failed\r\nConnection: close\r\nDate: ${date}\r\nContent-Length: 0\r\n\r\n`);
+  static expectationFailed(minor = 1): WireError {
+    return new WireError(417, (date) => `HTTP/1.${minor >= 1 ? 1 : 0} 417 Expectation Failed\r\nConnection: close\r\nDate: ${date}\r\nContent-Length: 0\r\n\r\n`);
   }
 }
 

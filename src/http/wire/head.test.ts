@@ -34,10 +34,12 @@ describe('headEnd', () => {
     expect(headEnd(enc(c + '\r'), 0, c.length + 1)).toBe(-1);
   });
 
-  it('treats empty lines before the request line as part of the head, not its end', () => {
-    const a = '\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n';
+  it('does not skip empty lines before the request line: Go 1.15 answers them 400', () => {
+    const a = '\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n';
     expect(headEnd(enc(a), 0, a.length)).toBe(a.length);
-    expect(parsed(a).url).toBe('/');
+    expect(refused(a)).toBe(bad());
+    expect(headEnd(enc('\r\n\r\nGET'), 0, 7)).toBe(4);
+    expect(refused('\r\n\r\n')).toBe(bad());
   });
 
   it('gives the same end however the bytes are cut (property)', () => {
@@ -101,8 +103,27 @@ describe('parseHead: accepted requests', () => {
     expect(parsed('PUT /a HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n').expectContinue).toBe(false);
   });
 
-  it('skips a field with an empty name, as Go does', () => {
+  it('skips a field with an empty name, and its continuation lines, as Go does', () => {
     expect(parsed('GET / HTTP/1.1\r\nHost: x\r\n: nameless\r\n\r\n').headers.size).toBe(1);
+    expect(parsed('GET / HTTP/1.1\r\nHost: x\r\n: x\r\n y\r\n\r\n').headers.size).toBe(1);
+  });
+
+  it("reads lengths and versions as Go's strconv does", () => {
+    expect(parsed('PUT /a HTTP/1.1\r\nHost: x\r\nContent-Length: 0000000000000000005\r\n\r\n').body).toEqual({ kind: 'length', length: 5 });
+    expect(parsed('PUT /a HTTP/1.1\r\nHost: x\r\nContent-Length:\r\n\r\n').body).toEqual({ kind: 'none' });
+    expect(parsed('GET / HTTP/+1.+1\r\nHost: x\r\n\r\n').minor).toBe(1);
+    // Chunked drops the lengths, even conflicting ones.
+    expect(parsed('PUT /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n').body).toEqual({ kind: 'chunked' });
+  });
+
+  it('finds 100-continue among other expectations, and close in any Connection field', () => {
+    expect(parsed('PUT /a HTTP/1.1\r\nHost: x\r\nExpect: 100-continue, foo\r\nContent-Length: 2\r\n\r\n').expectContinue).toBe(true);
+    expect(parsed('GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n').keepAlive).toBe(false);
+    expect(parsed('GET / HTTP/1.0\r\nConnection: close\r\nConnection: keep-alive\r\n\r\n').keepAlive).toBe(false);
+  });
+
+  it('needs no Host for CONNECT', () => {
+    expect(parsed('CONNECT /x HTTP/1.1\r\n\r\n').method).toBe('CONNECT');
   });
 });
 
@@ -124,12 +145,27 @@ describe('parseHead: refused requests get the reference Consul\'s exact answers'
     ['a fold before any field', 'GET / HTTP/1.1\r\n folded\r\nHost: x\r\n\r\n', bad()],
     ['two Hosts', 'GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n', bad('too many Host headers')],
     ['a negative length', 'PUT /a HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n', bad()],
+    ['a length of 2^63', 'PUT /a HTTP/1.1\r\nHost: x\r\nContent-Length: 9223372036854775808\r\n\r\n', bad()],
+    ['a space in Host', 'GET / HTTP/1.1\r\nHost: a b\r\n\r\n', bad('malformed Host header')],
+    ['a slash in Host, on HTTP/1.0', 'GET / HTTP/1.0\r\nHost: a/b\r\n\r\n', bad('malformed Host header')],
+    // Go's order: framing before the version and Host, Host before field names and values.
+    ['no Host and a bad field name: Host first', 'GET / HTTP/1.1\r\nHost : x\r\n\r\n', bad('missing required Host header')],
+    ['no Host and a bad value: Host first', 'GET / HTTP/1.1\r\nX-Y: a\x01b\r\n\r\n', bad('missing required Host header')],
+    ['a bad length before no Host', 'PUT /a HTTP/1.1\r\nContent-Length: abc\r\n\r\n', bad()],
+    ['a bad length before a bad name', 'PUT /a HTTP/1.1\r\nHost: x\r\nX Y: z\r\nContent-Length: abc\r\n\r\n', bad()],
+    ['a bad length before HTTP/2.0', 'GET / HTTP/2.0\r\nHost: x\r\nContent-Length: abc\r\n\r\n', bad()],
     [
       'a transfer coding other than chunked',
       'PUT /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n',
       'HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\nUnsupported transfer encoding',
     ],
     ['an expectation other than 100-continue', 'PUT /a HTTP/1.1\r\nHost: x\r\nExpect: foo\r\nContent-Length: 2\r\n\r\n', `HTTP/1.1 417 Expectation Failed\r\nConnection: close\r\nDate: ${date}\r\nContent-Length: 0\r\n\r\n`],
+    ['an expectation on HTTP/1.0', 'GET / HTTP/1.0\r\nExpect: foo\r\n\r\n', `HTTP/1.0 417 Expectation Failed\r\nConnection: close\r\nDate: ${date}\r\nContent-Length: 0\r\n\r\n`],
+    [
+      'a transfer coding other than chunked, before no Host',
+      'PUT /a HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n',
+      'HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\nUnsupported transfer encoding',
+    ],
   ])('%s', (_what, request, response) => {
     expect(refused(request)).toBe(response);
   });

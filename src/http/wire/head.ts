@@ -36,13 +36,12 @@ const CR = 13;
 
 /**
  * Where the head that starts at `from` ends (the offset just past its blank line), or -1 when
- * `bytes[from, to)` does not hold all of it yet. Lines end in CRLF or a bare LF, as Go accepts;
- * empty lines before the request line (stray CRLFs after a previous body) belong to the head.
+ * `bytes[from, to)` does not hold all of it yet. Lines end in CRLF or a bare LF, as Go accepts.
+ * Empty lines before the request line are not skipped (Go 1.15 answers them 400, as the
+ * request line is then empty).
  */
 export function headEnd(bytes: Uint8Array, from: number, to: number): number {
   let i = from;
-  // Skip leading empty lines: they are not the blank line that ends a head.
-  while (i < to && (bytes[i] === LF || (bytes[i] === CR && i + 1 < to && bytes[i + 1] === LF))) i += bytes[i] === LF ? 1 : 2;
   for (;;) {
     const lf = bytes.indexOf(LF, i);
     if (lf < 0 || lf >= to) return -1;
@@ -120,34 +119,69 @@ function originForm(target: string): string | undefined {
   return url;
 }
 
-/** Go's http.ParseHTTPVersion: "HTTP/1.1" and "HTTP/1.0" fast, else HTTP/<major>.<minor>. */
+/**
+ * Go's http.ParseHTTPVersion: "HTTP/1.1" and "HTTP/1.0" fast, else HTTP/<major>.<minor> with
+ * each number as strconv.Atoi reads it (a sign is allowed), at most 1000000.
+ */
 function parseVersion(proto: string): { major: number; minor: number } | undefined {
   if (proto === 'HTTP/1.1') return { major: 1, minor: 1 };
   if (proto === 'HTTP/1.0') return { major: 1, minor: 0 };
-  const m = /^HTTP\/(\d+)\.(\d+)$/.exec(proto);
+  const m = /^HTTP\/([+-]?\d+)\.([+-]?\d+)$/.exec(proto);
   if (!m) return undefined;
   const major = Number(m[1]);
   const minor = Number(m[2]);
-  if (major > 1_000_000 || minor > 1_000_000) return undefined;
-  return { major, minor };
+  if (major < 0 || minor < 0 || major > 1_000_000 || minor > 1_000_000) return undefined;
+  return { major: major + 0, minor: minor + 0 };
 }
 
-/** Comma-separated tokens of a Connection field, lower-cased. */
-function hasToken(value: string | undefined, token: string): boolean {
-  if (value === undefined) return false;
-  for (const part of value.split(',')) if (trimOWS(part, 0).toLowerCase() === token) return true;
+/** httpguts.HeaderValuesContainsToken: `token` among the comma-separated tokens of any value. */
+function valuesHaveToken(values: readonly string[], token: string): boolean {
+  for (const value of values) {
+    for (const part of value.split(',')) if (trimOWS(part, 0).toLowerCase() === token) return true;
+  }
   return false;
 }
 
 /**
+ * Go's hasToken (net/http): `token` appears in `v`, case-insensitively, bounded by the value's
+ * ends, spaces, tabs or commas.
+ */
+function hasToken(v: string, token: string): boolean {
+  const lower = v.toLowerCase();
+  const boundary = (c: string | undefined): boolean => c === undefined || c === ' ' || c === ',' || c === '\t';
+  for (let i = lower.indexOf(token); i >= 0; i = lower.indexOf(token, i + 1)) {
+    if (boundary(lower[i - 1]) && boundary(lower[i + token.length])) return true;
+  }
+  return false;
+}
+
+/** httpguts.ValidHostHeader: the bytes a Host value may hold. */
+const hostChar = (() => {
+  const t = new Uint8Array(128);
+  for (const c of "!$%&'()*+,-.:;=[]_~") t[c.charCodeAt(0)] = 1;
+  for (let c = 0x30; c <= 0x39; c++) t[c] = 1;
+  for (let c = 0x41; c <= 0x5a; c++) t[c] = 1;
+  for (let c = 0x61; c <= 0x7a; c++) t[c] = 1;
+  return t;
+})();
+
+function validHost(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 128 || hostChar[c] === 0) return false;
+  }
+  return true;
+}
+
+/**
  * Parses a request head (the text up to, and including or not, its blank line). Errors are
- * the ones Go's server answers with, status and text.
+ * the ones Go's server answers with, status and text, and in Go's order: the request line,
+ * the field lines, the body's framing (Transfer-Encoding, Content-Length), then the protocol
+ * version, Host, and field names and values.
  */
 export function parseHead(text: string): RequestHead | WireError {
   const lines = text.split('\n');
   let li = 0;
-  // Empty lines before the request line (headEnd kept them in the head).
-  while (li < lines.length && (lines[li] === '' || lines[li] === '\r')) li++;
   const requestLine = stripCR(lines[li++] ?? '');
   const s1 = requestLine.indexOf(' ');
   const s2 = s1 < 0 ? -1 : requestLine.indexOf(' ', s1 + 1);
@@ -159,76 +193,76 @@ export function parseHead(text: string): RequestHead | WireError {
   if (!isToken(method)) return WireError.badRequest();
   const url = target === '' ? undefined : originForm(target);
   if (url === undefined) return WireError.badRequest();
-  if (version.major !== 1) return WireError.badRequest('unsupported protocol version');
 
   const headers = new Map<string, string>();
-  let contentLength: string | undefined;
-  let transferEncodings = 0;
-  let transferEncoding = '';
-  let hosts = 0;
-  let lastName: string | undefined;
-  let lastFirst = false;
+  const contentLengths: string[] = [];
+  const transferEncodings: string[] = [];
+  const connections: string[] = [];
+  const hosts: string[] = [];
+  let invalid: 'invalid header name' | 'invalid header value' | undefined;
   for (; li < lines.length; li++) {
-    const line = stripCR(lines[li]!);
+    let line = stripCR(lines[li]!);
     if (line === '') break;
     const c0 = line.charCodeAt(0);
-    if (c0 === 0x20 || c0 === 0x09) {
-      // obs-fold: a continuation of the previous field's value, joined with one space.
-      if (lastName === undefined) return WireError.badRequest();
-      const more = trimOWS(line, 0);
-      if (!validFieldValue(more)) return WireError.badRequest('invalid header value');
-      if (lastFirst) headers.set(lastName, `${headers.get(lastName)!} ${more}`.trim());
-      if (lastName === 'content-length') contentLength = `${contentLength ?? ''} ${more}`.trim();
-      continue;
+    // obs-fold before any field: Go's "malformed MIME header initial line".
+    if (c0 === 0x20 || c0 === 0x09) return WireError.badRequest();
+    // The field with its continuation lines (obs-fold), joined with one space.
+    while (li + 1 < lines.length && (lines[li + 1]!.charCodeAt(0) === 0x20 || lines[li + 1]!.charCodeAt(0) === 0x09)) {
+      const more = trimOWS(stripCR(lines[++li]!), 0);
+      line = more === '' ? line : `${trimOWS(line, 0)} ${more}`;
     }
     const colon = line.indexOf(':');
     if (colon < 0) return WireError.badRequest();
     const rawName = line.slice(0, colon);
-    if (rawName === '') {
-      lastName = undefined; // Go skips a field with an empty name
+    if (rawName === '') continue; // Go skips a field with an empty name (and its continuations)
+    const value = trimOWS(line, colon + 1);
+    if (!isToken(rawName)) {
+      invalid ??= 'invalid header name';
       continue;
     }
-    if (!isToken(rawName)) return WireError.badRequest('invalid header name');
-    const value = trimOWS(line, colon + 1);
-    if (!validFieldValue(value)) return WireError.badRequest('invalid header value');
+    if (!validFieldValue(value)) invalid ??= 'invalid header value';
     const name = rawName.toLowerCase();
-    lastName = name;
-    lastFirst = !headers.has(name);
-    if (lastFirst) headers.set(name, value);
-    if (name === 'content-length') {
-      if (contentLength !== undefined && contentLength !== value) return WireError.badRequest();
-      contentLength = value;
-    } else if (name === 'transfer-encoding') {
-      transferEncodings++;
-      transferEncoding = value;
-    } else if (name === 'host') {
-      hosts++;
+    if (!headers.has(name)) headers.set(name, value);
+    if (name === 'content-length') contentLengths.push(value);
+    else if (name === 'transfer-encoding') transferEncodings.push(value);
+    else if (name === 'connection') connections.push(value);
+    else if (name === 'host') hosts.push(value);
+  }
+
+  const atLeast11 = version.major > 1 || (version.major === 1 && version.minor >= 1);
+  let body: BodyFraming = { kind: 'none' };
+  // Go ignores Transfer-Encoding on HTTP/1.0 requests, supports only "chunked" (alone), and
+  // then drops Content-Length.
+  if (transferEncodings.length > 0 && atLeast11) {
+    if (transferEncodings.length !== 1 || trimOWS(transferEncodings[0]!, 0).toLowerCase() !== 'chunked') return WireError.unsupportedTransferEncoding();
+    body = { kind: 'chunked' };
+  } else if (contentLengths.length > 0) {
+    const first = contentLengths[0]!;
+    if (contentLengths.some((v) => v !== first)) return WireError.badRequest();
+    if (first !== '') {
+      // strconv.ParseUint(v, 10, 63): digits only, below 2^63.
+      const digits = first.replace(/^0+(?=\d)/, '');
+      if (!/^[0-9]+$/.test(digits) || digits.length > 19 || (digits.length === 19 && digits > '9223372036854775807')) return WireError.badRequest();
+      const n = Number(digits);
+      if (n > 0) body = { kind: 'length', length: n };
     }
   }
 
+  if (version.major !== 1) return WireError.badRequest('unsupported protocol version');
   const minor = version.minor;
-  if (minor >= 1 && hosts === 0) return WireError.badRequest('missing required Host header');
-  if (hosts > 1) return WireError.badRequest('too many Host headers');
+  if (minor >= 1 && hosts.length === 0 && method !== 'CONNECT') return WireError.badRequest('missing required Host header');
+  if (hosts.length > 1) return WireError.badRequest('too many Host headers');
+  if (hosts.length === 1 && !validHost(hosts[0]!)) return WireError.badRequest('malformed Host header');
+  if (invalid) return WireError.badRequest(invalid);
 
-  let body: BodyFraming = { kind: 'none' };
-  // Go ignores Transfer-Encoding on HTTP/1.0 requests, and supports only "chunked" (alone).
-  if (transferEncodings > 0 && minor >= 1) {
-    if (transferEncodings !== 1 || transferEncoding.toLowerCase() !== 'chunked') return WireError.unsupportedTransferEncoding();
-    body = { kind: 'chunked' };
-  } else if (contentLength !== undefined) {
-    if (!/^[0-9]+$/.test(contentLength) || contentLength.length > 15) return WireError.badRequest();
-    const n = Number(contentLength);
-    if (n > 0) body = { kind: 'length', length: n };
-  }
-
-  const connection = headers.get('connection');
-  const keepAlive = minor >= 1 ? !hasToken(connection, 'close') : hasToken(connection, 'keep-alive');
+  // Go's shouldClose: `close` in any Connection field ends the connection; HTTP/1.0 also needs `keep-alive`.
+  const keepAlive = !valuesHaveToken(connections, 'close') && (minor >= 1 || valuesHaveToken(connections, 'keep-alive'));
   const expect = headers.get('expect');
   let expectContinue = false;
   if (expect !== undefined && expect !== '') {
-    // Go: 100-continue is honoured on HTTP/1.1 with a body and ignored otherwise; any other
-    // expectation fails.
-    if (expect.toLowerCase() !== '100-continue') return WireError.expectationFailed();
+    // Go: a 100-continue token is honoured on HTTP/1.1 with a body and ignored otherwise; any
+    // other expectation fails.
+    if (!hasToken(expect, '100-continue')) return WireError.expectationFailed(minor);
     expectContinue = minor >= 1 && body.kind !== 'none';
   }
   return { method, url, minor, headers, body, keepAlive, expectContinue };

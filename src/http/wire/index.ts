@@ -2,4 +2,4 @@
 export { headEnd, headBytesMax, parseHead, isToken, type RequestHead, type BodyFraming } from './head.js';
 export { ChunkedDecoder } from './chunked.js';
 export { WireError, BodyError } from './errors.js';
-export { statusLine, responseHead, type Framing, type HeaderValues } from './response.js';
+export { statusLine, responseHead, canonicalName, type Framing, type HeaderValues } from './response.js';

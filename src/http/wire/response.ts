@@ -38,8 +38,26 @@ export function statusLine(minor: number, status: number): string {
 
 export type HeaderValues = Readonly<Record<string, string | number>>;
 
-/** How the body is delimited: a length, chunks, nothing at all (a close ends it: HTTP/1.0 streams). */
-export type Framing = { length: number } | 'chunked' | 'close';
+/**
+ * How the body is delimited: a length, chunks, the connection's close (HTTP/1.0 streams), or
+ * not at all (a HEAD answer whose handler wrote nothing: Go sends no length).
+ */
+export type Framing = { length: number } | 'chunked' | 'close' | 'none';
+
+const canonicalNames = new Map<string, string>();
+
+/**
+ * Go's CanonicalMIMEHeaderKey, which its server writes every field name in: the first letter
+ * and each one after a hyphen upper-case, the rest lower-case (`X-Consul-Knownleader`); a
+ * name with a byte outside a token is left as it is.
+ */
+export function canonicalName(name: string): string {
+  let out = canonicalNames.get(name);
+  if (out !== undefined) return out;
+  out = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name) ? name.toLowerCase().replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase()) : name;
+  if (canonicalNames.size < 1024) canonicalNames.set(name, out);
+  return out;
+}
 
 /**
  * The response head. Field values are checked for CR and LF (a value echoing request input must
@@ -50,11 +68,11 @@ export function responseHead(minor: number, status: number, headers: HeaderValue
   for (const name in headers) {
     const value = String(headers[name]);
     if (value.includes('\n') || value.includes('\r')) throw new Error(`response header ${name} holds a line break`);
-    head += `${name}: ${value}\r\n`;
+    head += `${canonicalName(name)}: ${value}\r\n`;
   }
   head += `Date: ${date}\r\n`;
   if (framing === 'chunked') head += 'Transfer-Encoding: chunked\r\n';
-  else if (framing !== 'close') head += `Content-Length: ${framing.length}\r\n`;
+  else if (typeof framing === 'object') head += `Content-Length: ${framing.length}\r\n`;
   // Go: an HTTP/1.1 answer says when it closes; an HTTP/1.0 one says when it stays open.
   if (minor >= 1) {
     if (close) head += 'Connection: close\r\n';
