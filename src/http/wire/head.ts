@@ -53,23 +53,32 @@ export function headEnd(bytes: Uint8Array, from: number, to: number): number {
   }
 }
 
-/** Go's validMethod / httpguts.IsTokenRune: one or more token characters. */
-const tokenChar = (() => {
+/** An ASCII set: letters, digits and `extra`. */
+function asciiSet(extra: string): Uint8Array {
   const t = new Uint8Array(128);
-  for (const c of "!#$%&'*+-.^_`|~") t[c.charCodeAt(0)] = 1;
+  for (const c of extra) t[c.charCodeAt(0)] = 1;
   for (let c = 0x30; c <= 0x39; c++) t[c] = 1;
   for (let c = 0x41; c <= 0x5a; c++) t[c] = 1;
   for (let c = 0x61; c <= 0x7a; c++) t[c] = 1;
   return t;
-})();
+}
 
-export function isToken(s: string): boolean {
-  if (s.length === 0) return false;
+function allIn(set: Uint8Array, s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 128 || tokenChar[c] === 0) return false;
+    if (c >= 128 || set[c] === 0) return false;
   }
   return true;
+}
+
+/** Go's validMethod / httpguts.IsTokenRune. */
+const tokenChars = asciiSet("!#$%&'*+-.^_`|~");
+/** httpguts.ValidHostHeader. */
+const hostChars = asciiSet("!$%&'()*+,-.:;=[]_~");
+
+/** One or more token characters (a method, a field name). */
+export function isToken(s: string): boolean {
+  return s.length > 0 && allIn(tokenChars, s);
 }
 
 /** httpguts.ValidHeaderFieldValue: no control bytes but horizontal tab (obs-text above 0x7f is allowed). */
@@ -155,24 +164,6 @@ function hasToken(v: string, token: string): boolean {
   return false;
 }
 
-/** httpguts.ValidHostHeader: the bytes a Host value may hold. */
-const hostChar = (() => {
-  const t = new Uint8Array(128);
-  for (const c of "!$%&'()*+,-.:;=[]_~") t[c.charCodeAt(0)] = 1;
-  for (let c = 0x30; c <= 0x39; c++) t[c] = 1;
-  for (let c = 0x41; c <= 0x5a; c++) t[c] = 1;
-  for (let c = 0x61; c <= 0x7a; c++) t[c] = 1;
-  return t;
-})();
-
-function validHost(v: string): boolean {
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c >= 128 || hostChar[c] === 0) return false;
-  }
-  return true;
-}
-
 /**
  * Parses a request head (the text up to, and including or not, its blank line). Errors are
  * the ones Go's server answers with, status and text, and in Go's order: the request line,
@@ -252,7 +243,7 @@ export function parseHead(text: string): RequestHead | WireError {
   const minor = version.minor;
   if (minor >= 1 && hosts.length === 0 && method !== 'CONNECT') return WireError.badRequest('missing required Host header');
   if (hosts.length > 1) return WireError.badRequest('too many Host headers');
-  if (hosts.length === 1 && !validHost(hosts[0]!)) return WireError.badRequest('malformed Host header');
+  if (hosts.length === 1 && !allIn(hostChars, hosts[0]!)) return WireError.badRequest('malformed Host header');
   if (invalid) return WireError.badRequest(invalid);
 
   // Go's shouldClose: `close` in any Connection field ends the connection; HTTP/1.0 also needs `keep-alive`.
