@@ -3,30 +3,20 @@
  * "root", initialized as a leader does), compared with what Consul 1.8.7 answers to the same
  * requests: status codes, texts, JSON fields and their order, blocking-query headers.
  */
-import { inject, type InjectOptions } from 'light-my-request';
+import type { InjectOptions } from 'light-my-request';
 import { describe, expect, it } from 'vitest';
-import { nullLogger } from '../lib/index.js';
 import type { AclSettings } from '../server/index.js';
 import { aclServer } from '../server/acl-test-harness.js';
-import { HttpApi } from './api-server.js';
+import { injector, testHttpApi } from './test-harness.js';
 
 async function aclHarness(acl: Partial<AclSettings> = {}) {
   const { server, store, clock } = aclServer(acl, 1);
   await server.acl.initialize();
-  const api = new HttpApi({
-    server,
-    clock,
-    logger: nullLogger,
-    prettyByDefault: false,
-    kvValueBytesMax: 512 * 1024,
-    nodeName: 'n1',
-    agent: { self: () => ({}), members: () => [], leave: async () => () => {}, join: async () => {}, forceLeave: async () => {} },
-  });
-  const dispatch = (req: Parameters<HttpApi['handleNode']>[0], res: Parameters<HttpApi['handleNode']>[1]): void => void api.handleNode(req, res);
+  const inject = injector(testHttpApi(server, clock));
   const request = (method: string, url: string, payload?: unknown, token = 'root') => {
     const opts: InjectOptions = { method: method as InjectOptions['method'], url, headers: token === '' ? {} : { 'X-Consul-Token': token } };
     if (payload !== undefined) opts.payload = typeof payload === 'string' ? payload : JSON.stringify(payload);
-    return inject(dispatch, opts);
+    return inject(opts);
   };
   const json = async (method: string, url: string, payload?: unknown, token = 'root') => {
     const r = await request(method, url, payload, token);

@@ -110,9 +110,7 @@ export class HttpApi {
     if (deps.events) registerEvent(this.router, deps.events);
     if (deps.keyring) registerOperatorKeyring(this.router, deps.keyring, deps.auth);
     // Consul's index handler: the root answers, every other unrouted path is an empty 404.
-    this.router.add('/', ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'], (ctx) => (ctx.path === '/' ? { text: 'Muster Agent', vary: false } : { status: 404, vary: false }), {
-      wrapped: false,
-    });
+    this.router.add('/', ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'], (ctx) => (ctx.path === '/' ? { text: 'Muster Agent' } : { status: 404 }), { wrapped: false });
   }
 
   /**
@@ -165,7 +163,7 @@ export class HttpApi {
     } catch (err) {
       // Only a broken reply (a handler's bad header) gets here: the client sees the connection drop.
       this.deps.logger.error('Request error', { method: ex.method, url: ex.url, error: String((err as Error)?.stack ?? err) });
-      if (!ex.signal.aborted) ex.destroy();
+      ex.destroy();
     }
     this.deps.afterReply?.();
     if (this.deps.logger.enabled('debug')) {
@@ -191,7 +189,8 @@ export class HttpApi {
     }
     const started = this.deps.clock.monotonicMs();
     try {
-      return await m.route.handler(ctx);
+      const reply = await m.route.handler(ctx);
+      return m.route.wrapped ? reply : { ...reply, vary: false };
     } finally {
       const metrics = this.deps.metrics;
       if (metrics) {

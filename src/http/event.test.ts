@@ -1,10 +1,10 @@
 import { request } from 'node:http';
-import { inject, type InjectOptions, type Response } from 'light-my-request';
+import type { InjectOptions, Response } from 'light-my-request';
 import { describe, expect, it } from 'vitest';
 import { UserEvents, uuidToUint64, type LocalService } from '../agent/user-events.js';
 import { ManualClock, MusterError, SeededRng, nullLogger } from '../lib/index.js';
-import { HttpApi } from './api-server.js';
-import { harness } from './test-harness.js';
+import type { HttpApi } from './api-server.js';
+import { harness, injector, testHttpApi } from './test-harness.js';
 
 interface EventHarness {
   api: HttpApi;
@@ -35,18 +35,8 @@ function eventHarness(opts: { pretty?: boolean; nodeName?: string } = {}): Event
     },
     remoteExec: () => {},
   });
-  const api = new HttpApi({
-    server: h.server,
-    clock,
-    logger: nullLogger,
-    prettyByDefault: opts.pretty ?? false,
-    kvValueBytesMax: 512 * 1024,
-    nodeName: 'vm',
-    agent: { self: () => ({}), members: () => [], leave: async () => () => {}, join: async () => {}, forceLeave: async () => {} },
-    events,
-  });
-  const dispatch = (req: Parameters<HttpApi['handleNode']>[0], res: Parameters<HttpApi['handleNode']>[1]): void => void api.handleNode(req, res);
-  return { api, clock, services, request: (o) => inject(dispatch, o) };
+  const api = testHttpApi(h.server, clock, { prettyByDefault: opts.pretty ?? false, nodeName: 'vm', events });
+  return { api, clock, services, request: injector(api) };
 }
 
 const put = (h: EventHarness, url: string, payload?: string | Buffer) => h.request({ method: 'PUT', url, ...(payload === undefined ? {} : { payload }) });

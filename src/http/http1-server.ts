@@ -81,8 +81,7 @@ export class Http1Server {
     await Promise.all(closed);
   }
 
-  /** Serves a connection accepted elsewhere (tests feed sockets in directly). */
-  accept(socket: Socket): void {
+  private accept(socket: Socket): void {
     const conn = new Connection(socket, this);
     this.connections.add(conn);
     socket.once('close', () => this.connections.delete(conn));
@@ -365,7 +364,6 @@ class WireExchange implements Exchange {
   private bodyDone = false;
   private bodyError: Error | undefined;
   private skipping = false;
-  private skipped = 0;
   private wake: (() => void) | undefined;
   private bodyTaken = false;
 
@@ -410,11 +408,9 @@ class WireExchange implements Exchange {
   }
 
   pushBody(data: Uint8Array): void {
-    if (this.skipping) {
-      this.skipped += data.byteLength;
-      if (this.skipped > unreadBodyBytesMax) this.conn.socket.destroy();
-      return;
-    }
+    // After the answer, what is left of a body is read and dropped (closesAfter allowed it only
+    // while less than 256 KiB was left).
+    if (this.skipping) return;
     this.chunks.push(data);
     this.queued += data.byteLength;
     if (this.queued > bodyQueueBytesMax) this.conn.pause();
@@ -435,7 +431,6 @@ class WireExchange implements Exchange {
 
   skipBody(): void {
     this.skipping = true;
-    this.skipped = this.queued;
     this.chunks = [];
     this.queued = 0;
   }
@@ -481,19 +476,18 @@ class WireExchange implements Exchange {
     const head = responseHead(this.head.minor, status, headers, this.conn.server.date(), framing, close);
     this.begin();
     const socket = this.conn.socket;
-    const done = afterWrite ? () => afterWrite() : undefined;
     if (length === 0 || this.method === 'HEAD') {
-      socket.write(head, 'latin1', done);
+      socket.write(head, 'latin1', afterWrite);
     } else if (length + head.length <= copyBytesMax) {
       const out = Buffer.allocUnsafe(head.length + length);
       out.write(head, 0, 'latin1');
       if (typeof body === 'string') out.write(body, head.length, 'utf8');
       else out.set(body, head.length);
-      socket.write(out, done);
+      socket.write(out, afterWrite);
     } else {
       socket.cork();
       socket.write(head, 'latin1');
-      socket.write(body, done);
+      socket.write(body, afterWrite);
       socket.uncork();
     }
     this.conn.answered(this, close);
@@ -550,8 +544,9 @@ class WireExchange implements Exchange {
     return out;
   }
 
+  /** Also cuts short an answer under way (a reply that failed half-written). */
   destroy(): void {
-    this.begin();
+    this.answered = true;
     this.conn.socket.destroy();
   }
 

@@ -1,12 +1,12 @@
 /** An in-process server (InMemoryLog) with the HTTP API and /v1/snapshot, for tests of the endpoint and the CLI. */
-import { inject, type InjectOptions, type Response } from 'light-my-request';
+import type { InjectOptions, Response } from 'light-my-request';
 import { Fsm, InMemoryLog, RaftFsm } from '../fsm/index.js';
 import { ManualClock, nullLogger, SeededRng } from '../lib/index.js';
 import { Server, SoloRaft } from '../server/index.js';
 import { SnapshotEndpoint } from '../server/snapshot-endpoint.js';
 import { Store } from '../state/index.js';
-import { HttpApi } from './api-server.js';
 import { registerSnapshot } from './snapshot.js';
+import { injector, testHttpApi } from './test-harness.js';
 
 export interface SnapshotHarness {
   store: Store;
@@ -26,21 +26,12 @@ export function snapshotHarness(): SnapshotHarness {
   log.applySync({ type: 'noop' });
   const raft = new SoloRaft({ id: 'b2f1e3d0-0000-4000-8000-000000000001', node: 'n1', address: '127.0.0.1:8300' }, log);
   const server = new Server({ store, log, clock, rng: new SeededRng(1), logger: nullLogger, datacenter: 'dc1', rpcAddress: '127.0.0.1:8300', raft, newID: () => 'id' });
-  const api = new HttpApi({
-    server,
-    clock,
-    logger: nullLogger,
-    prettyByDefault: false,
-    kvValueBytesMax: 512 * 1024,
-    nodeName: 'n1',
-    agent: { self: () => ({ Config: { NodeName: 'n1' } }), members: () => [], leave: async () => () => {}, join: async () => {}, forceLeave: async () => {} },
-  });
+  const api = testHttpApi(server, clock);
   registerSnapshot(api.router, new SnapshotEndpoint({ fsm: new RaftFsm(fsm), log, raft, datacenter: 'dc1', clock }));
-  const dispatch = (req: Parameters<HttpApi['handleNode']>[0], res: Parameters<HttpApi['handleNode']>[1]): void => void api.handleNode(req, res);
   return {
     store,
     log,
-    request: (opts) => inject(dispatch, opts),
+    request: injector(api),
     listen: async () => {
       const a = await api.listen('127.0.0.1', 0);
       return `127.0.0.1:${a.port}`;

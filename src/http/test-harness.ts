@@ -1,10 +1,10 @@
 /** An in-process API (store, FSM, in-memory log, server, HTTP) for tests, on a manual clock. */
 import { inject, type InjectOptions, type Response } from 'light-my-request';
 import { Fsm, InMemoryLog } from '../fsm/index.js';
-import { ManualClock, SeededRng, nullLogger } from '../lib/index.js';
+import { ManualClock, SeededRng, nullLogger, type Clock } from '../lib/index.js';
 import { Server, type RaftView, type ServerApi } from '../server/index.js';
 import { Store } from '../state/index.js';
-import { HttpApi } from './api-server.js';
+import { HttpApi, type HttpApiDeps } from './api-server.js';
 
 export interface Harness {
   store: Store;
@@ -30,21 +30,34 @@ export function harness(options: { pretty?: boolean; front?: (server: Server) =>
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   };
   const server = new Server({ store, log, clock, rng, logger: nullLogger, datacenter: 'dc1', rpcAddress: '127.0.0.1:8300', newID, raft: options.raft });
-  const api = new HttpApi({
-    server: options.front?.(server) ?? server,
+  const api = testHttpApi(options.front?.(server) ?? server, clock, { prettyByDefault: options.pretty ?? false });
+  return { store, server, log, clock, api, request: injector(api) };
+}
+
+/**
+ * An HttpApi over `server` with what every in-process test gives it (node n1, the 512 KiB KV
+ * limit, a stand-in agent); `extra` adds to or overrides those.
+ */
+export function testHttpApi(server: ServerApi, clock: Clock, extra: Partial<HttpApiDeps> = {}): HttpApi {
+  return new HttpApi({
+    server,
     clock,
     logger: nullLogger,
-    prettyByDefault: options.pretty ?? false,
+    prettyByDefault: false,
     kvValueBytesMax: 512 * 1024,
     nodeName: 'n1',
     agent: {
-      self: () => ({ Config: { NodeName: 'n1' } }),
+      self: () => ({ Config: { NodeName: extra.nodeName ?? 'n1', Datacenter: 'dc1' } }),
       members: () => [],
       leave: async () => () => {},
       join: async () => {},
       forceLeave: async () => {},
     },
+    ...extra,
   });
-  const dispatch = (req: Parameters<HttpApi['handleNode']>[0], res: Parameters<HttpApi['handleNode']>[1]): void => void api.handleNode(req, res);
-  return { store, server, log, clock, api, request: (opts) => inject(dispatch, opts) };
+}
+
+/** Requests injected into `api` in process (light-my-request, through Node's http objects). */
+export function injector(api: HttpApi): (opts: InjectOptions | string) => Promise<Response> {
+  return (opts) => inject((req, res) => void api.handleNode(req, res), opts);
 }

@@ -7,9 +7,9 @@
  */
 import { ANONYMOUS_TOKEN_ACCESSOR, ANONYMOUS_TOKEN_SECRET, GLOBAL_MANAGEMENT_RULES } from '../acl/index.js';
 import { MusterError, isUUID } from '../lib/index.js';
-import { aclCanBootstrap, aclGlobalManagementPolicyID, aclPolicyGetByID, aclTokenGetBySecret, type ACLTokenWrite } from '../state/index.js';
-import { managementToken } from './acl-token-write.js';
-import { goTimeText, policyHash, tokenHash, type AclContext } from './acl-validate.js';
+import { aclCanBootstrap, aclGlobalManagementPolicyID, aclPolicyGetByID, aclTokenGetBySecret } from '../state/index.js';
+import { builtinToken, managementToken } from './acl-token-write.js';
+import { policyHash, type AclContext } from './acl-validate.js';
 
 const failed = (what: string, error: string): MusterError => new MusterError('ERR_INTERNAL', `${what}: ${error}`);
 
@@ -34,22 +34,7 @@ export async function initializeAcls(ctx: AclContext): Promise<void> {
   }
   await initializeMasterToken(ctx);
   if (!aclTokenGetBySecret(store, ANONYMOUS_TOKEN_SECRET).token) {
-    const anonymous: ACLTokenWrite = {
-      accessorID: ANONYMOUS_TOKEN_ACCESSOR,
-      secretID: ANONYMOUS_TOKEN_SECRET,
-      description: 'Anonymous Token',
-      policies: [],
-      serviceIdentities: [],
-      nodeIdentities: [],
-      type: '',
-      rules: '',
-      local: false,
-      authMethod: '',
-      expirationTime: '',
-      createTime: goTimeText(ctx.server.deps.clock.nowMs()),
-      hash: '',
-    };
-    anonymous.hash = tokenHash(anonymous);
+    const anonymous = builtinToken(ctx, { accessorID: ANONYMOUS_TOKEN_ACCESSOR, secretID: ANONYMOUS_TOKEN_SECRET, description: 'Anonymous Token', policies: [], type: '' });
     const out = await log.apply({ type: 'acl-token-set', tokens: [anonymous] });
     if (out) throw failed('failed to create anonymous token', out.error);
     logger.info('Created ACL anonymous token from configuration');

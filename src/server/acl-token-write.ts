@@ -74,14 +74,18 @@ export function readBackToken(ctx: AclContext, accessorID: string): ACLToken {
 
 /** A global-management token (with Type management, which Consul keeps for the legacy endpoints). */
 export function managementToken(ctx: AclContext, accessorID: string, secretID: string, description: string): ACLTokenWrite {
+  return builtinToken(ctx, { accessorID, secretID, description, policies: [{ id: aclGlobalManagementPolicyID, name: '' }], type: 'management' });
+}
+
+/** A token the servers make themselves (bootstrap, master, anonymous): created now, local to no one, hashed. */
+export function builtinToken(
+  ctx: AclContext,
+  fields: Pick<ACLTokenWrite, 'accessorID' | 'secretID' | 'description' | 'policies' | 'type'>,
+): ACLTokenWrite {
   const t: ACLTokenWrite = {
-    accessorID,
-    secretID,
-    description,
-    policies: [{ id: aclGlobalManagementPolicyID, name: '' }],
+    ...fields,
     serviceIdentities: [],
     nodeIdentities: [],
-    type: 'management',
     rules: '',
     local: false,
     authMethod: '',

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserEvents, uuidToUint64 } from '../../agent/user-events.js';
 import { Client, Event, idToIndex } from '../../api/index.js';
-import { HttpApi } from '../../http/index.js';
-import { harness } from '../../http/test-harness.js';
+import type { HttpApi } from '../../http/index.js';
+import { harness, testHttpApi } from '../../http/test-harness.js';
 import { ManualClock, nullLogger } from '../../lib/index.js';
 import { main } from '../main.js';
 import { CaptureUi } from '../test-support.js';
@@ -26,16 +26,7 @@ beforeEach(async () => {
     fire: async (encoded) => events.receive(encoded, n),
     remoteExec: () => {},
   });
-  api = new HttpApi({
-    server: h.server,
-    clock: h.clock,
-    logger: nullLogger,
-    prettyByDefault: false,
-    kvValueBytesMax: 512 * 1024,
-    nodeName: 'vm',
-    agent: { self: () => ({ Config: { NodeName: 'vm', Datacenter: 'dc1' } }), members: () => [], leave: async () => () => {}, join: async () => {}, forceLeave: async () => {} },
-    events,
-  });
+  api = testHttpApi(h.server, h.clock, { nodeName: 'vm', events });
   const { port } = await api.listen('127.0.0.1', 0);
   addr = `127.0.0.1:${port}`;
   env = { MUSTER_HTTP_ADDR: addr };

@@ -10,8 +10,8 @@ import { RemoteExec } from '../../agent/remote-exec.js';
 import { nodeRexecLauncher } from '../../agent/remote-exec-process.js';
 import { systemClock } from '../../agent/run.js';
 import { UserEvents } from '../../agent/user-events.js';
-import { HttpApi } from '../../http/index.js';
-import { harness, type Harness } from '../../http/test-harness.js';
+import type { HttpApi } from '../../http/index.js';
+import { harness, type Harness, testHttpApi } from '../../http/test-harness.js';
 import { ManualClock, nullLogger } from '../../lib/index.js';
 import { main } from '../main.js';
 import { CaptureUi } from '../test-support.js';
@@ -36,16 +36,7 @@ beforeEach(async () => {
     fire: async (encoded) => events.receive(encoded, n),
     remoteExec: (msg) => rexec.handle(msg),
   });
-  api = new HttpApi({
-    server: h.server,
-    clock: h.clock,
-    logger: nullLogger,
-    prettyByDefault: false,
-    kvValueBytesMax: 512 * 1024,
-    nodeName: 'vm',
-    agent: { self: () => ({ Config: { NodeName: 'vm', Datacenter: 'dc1' } }), members: () => [], leave: async () => () => {}, join: async () => {}, forceLeave: async () => {} },
-    events,
-  });
+  api = testHttpApi(h.server, h.clock, { nodeName: 'vm', events });
   const { port } = await api.listen('127.0.0.1', 0);
   env = { MUSTER_HTTP_ADDR: `127.0.0.1:${port}` };
   // The session's node must exist in the catalog (its serfHealth check is the default).
